@@ -1,0 +1,30 @@
+// Parsing of the numbers people type: addresses and sizes. Every function returns an error
+// message instead of throwing, so each front end can turn it into its own one-line error.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace vmtour {
+
+// A value or a one-line reason why there is none. (std::expected is C++23; g++ 12 lacks it.)
+template <typename T>
+struct Parsed {
+    T value{};
+    std::string error;  // empty when the value is good
+    explicit operator bool() const { return error.empty(); }
+};
+
+// "0x1337babe", "0X1337BABE", "322419390", "0b101": an unsigned 64-bit number.
+// Rejects empty text, signs, trailing garbage and values that do not fit in 64 bits.
+Parsed<std::uint64_t> parse_u64(std::string_view text);
+
+// "4096", "4K", "64M", "1G", "0x1000", "2m": a size in bytes with binary suffixes K, M, G, T
+// (an optional trailing "iB" or "B" is accepted: "64MiB"). Rejects 0 unless allow_zero.
+Parsed<std::uint64_t> parse_size(std::string_view text, bool allow_zero = false);
+
+// "4K", "2M", "1G" for sizes that are whole powers of 1024 multiples, else the byte count.
+std::string format_size(std::uint64_t bytes);
+
+}  // namespace vmtour
