@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ko5204: "snapshot START END", the page tables of the writing process for a range, written as a
+ * vmtour machine file (docs/machine-format.md) that vmsim can replay.
+ *
+ * Every page of the range is walked; every entry that a walk read is kept, grouped by the table
+ * it lies in, in the order the walks met the tables (so the top-level table comes first).  Then
+ * come two kinds of expect lines for each page: what the kernel itself answers (vmalloc_to_page
+ * for the vmalloc area, virt_to_phys for the direct map) and what the module's walk found
+ * (source "kwalk").
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/utsname.h>
+#include <linux/vmalloc.h>
+
+#include "ko5204.h"
+#include "walk.h"
+
+/* A 16 MiB range needs at most 9 PTs and a couple of tables above them in any mode. */
+#define SNAP_MAX_TABLES 32
+#define SNAP_MAX_ENTRIES 1024	/* 2-level tables; the other modes use 512 (PDPT: 4) */
+#define SNAP_NO_PA U64_MAX
+
+struct snap_table {
+	u64 pa;
+	int step;		/* which real level: 0 is the table CR3 points at */
+	DECLARE_BITMAP(used, SNAP_MAX_ENTRIES);
+	u64 entry[SNAP_MAX_ENTRIES];
+};
+
+struct snap {
+	int ntables;
+	bool changed;		/* an entry read twice had two values: tables changed meanwhile */
+	struct snap_table table[SNAP_MAX_TABLES];
+};
+
+size_t ko_snapshot_text_size(unsigned long start, unsigned long end)
+{
+	/* header; per page at most five entry lines and two expect lines */
+	return SZ_4K + (end - start) / PAGE_SIZE * (5 * 32 + 2 * 72);
+}
+
+static int snap_keep(struct snap *s, const struct ko_walk *w)
+{
+	int i, k;
+
+	for (i = 0; i < w->nsteps; i++) {
+		const struct ko_step *st = &w->step[i];
+		struct snap_table *tb = NULL;
+
+		for (k = 0; k < s->ntables; k++) {
+			if (s->table[k].pa == st->table_pa) {
+				tb = &s->table[k];
+				break;
+			}
+		}
+		if (!tb) {
+			if (s->ntables == SNAP_MAX_TABLES) {
+				pr_notice("snapshot: more than %d tables\n", SNAP_MAX_TABLES);
+				return -E2BIG;
+			}
+			tb = &s->table[s->ntables++];
+			tb->pa = st->table_pa;
+			tb->step = i;
+		}
+		if (WARN_ON_ONCE(st->index >= SNAP_MAX_ENTRIES))
+			return -EIO;
+		if (test_and_set_bit(st->index, tb->used) && tb->entry[st->index] != st->entry)
+			s->changed = true;
+		tb->entry[st->index] = st->entry;
+	}
+	return 0;
+}
+
+/* The kernel's own translation of va, if it has one: the source name, or NULL. */
+static const char *kernel_answer(unsigned long va, const struct ko_alloc *km, u64 *pa)
+{
+	struct page *page;
+
+	*pa = SNAP_NO_PA;
+	if (is_vmalloc_addr((void *)va)) {
+		page = vmalloc_to_page((void *)va);
+		if (page)
+			*pa = page_to_phys(page) + offset_in_page(va);
+		return "vmalloc";
+	}
+	if (virt_addr_valid((void *)va)) {
+		*pa = virt_to_phys((void *)va);
+		return va >= km->start && va < km->end ? "kmalloc" : "virt_to_phys";
+	}
+	return NULL;
+}
+
+static void emit_header(struct ko_text *t, const struct ko_cpu *cpu, u64 pgd_pa, u64 start,
+			u64 end, const struct ko_alloc *vm, const struct ko_alloc *km)
+{
+	ko_printf(t, "# ko5204 snapshot of pid %d (%s), range 0x%llx 0x%llx\n",
+		  task_pid_nr(current), current->comm, start, end);
+	ko_printf(t, "# kernel %s %s\n", init_utsname()->release, init_utsname()->machine);
+	if (start < vm->end && vm->start < end)
+		ko_printf(t, "# includes the vmalloc allocation 0x%lx 0x%lx\n", vm->start, vm->end);
+	if (start < km->end && km->start < end)
+		ko_printf(t, "# includes the kmalloc allocation 0x%lx 0x%lx\n", km->start, km->end);
+	ko_printf(t, "# cr3 is read_cr3_pa() in the kernel: with KPTI, the kernel's copy of the page tables\n");
+	if (pgd_pa != cpu->cr3_pa)
+		ko_printf(t, "# NOTE: the mm's pgd is at 0x%llx, not at cr3\n", pgd_pa);
+	ko_printf(t, "vmtour-machine 1\n");
+	ko_printf(t, "mode %s\n", ko_mode_name(cpu->mode));
+	ko_printf(t, "cr3 0x%llx\n", cpu->cr3_pa);
+	ko_printf(t, "cr0.wp %d\n", cpu->cr0_wp);
+	ko_printf(t, "cr4.pse %d\n", cpu->cr4_pse);
+	ko_printf(t, "cr4.smep %d\n", cpu->cr4_smep);
+	ko_printf(t, "cr4.smap %d\n", cpu->cr4_smap);
+	ko_printf(t, "efer.nxe %d\n", cpu->efer_nxe);
+	ko_printf(t, "maxphyaddr %u\n", cpu->maxphyaddr);
+}
+
+static void emit_tables(struct ko_text *t, const struct snap *s, enum ko_mode mode)
+{
+	int width = 2 * ko_entry_size(mode);
+	unsigned int i;
+	int k;
+
+	for (k = 0; k < s->ntables; k++) {
+		const struct snap_table *tb = &s->table[k];
+
+		ko_printf(t, "table 0x%llx  # %s\n", tb->pa, ko_level_name(mode, tb->step));
+		for_each_set_bit(i, tb->used, SNAP_MAX_ENTRIES)
+			if (tb->entry[i])
+				ko_printf(t, "  %u 0x%0*llx\n", i, width, tb->entry[i]);
+	}
+}
+
+int ko_snapshot(struct ko_text *t, struct mm_struct *mm, unsigned long start,
+		unsigned long end, const struct ko_alloc *vm, const struct ko_alloc *km)
+{
+	u64 first = start & PAGE_MASK, last = PAGE_ALIGN((u64)end), va;
+	unsigned int i, npages = (last - first) >> PAGE_SHIFT, mapped = 0, answered = 0, agree = 0;
+	struct ko_walk *w;
+	struct ko_cpu cpu;
+	struct snap *s;
+	u64 *walk_pa;
+	int ret = 0;
+
+	s = kvzalloc(sizeof(*s), GFP_KERNEL);
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	walk_pa = kvmalloc_array(npages, sizeof(*walk_pa), GFP_KERNEL);
+	if (!s || !w || !walk_pa) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	mmap_read_lock(mm);
+	ko_read_cpu(&cpu);
+	for (i = 0, va = first; i < npages && !ret; i++, va += PAGE_SIZE) {
+		ret = ko_walk_va(mm, (unsigned long)va, w);
+		if (!ret)
+			ret = snap_keep(s, w);
+		walk_pa[i] = w->present ? w->pa : SNAP_NO_PA;
+		mapped += w->present;
+	}
+	mmap_read_unlock(mm);
+	if (ret)
+		goto out;
+	if (s->changed) {
+		pr_notice("snapshot 0x%llx 0x%llx: the page tables changed while it was taken; try again\n",
+			  first, last);
+		ret = -EAGAIN;
+		goto out;
+	}
+	if (!mapped) {
+		pr_notice("snapshot 0x%llx 0x%llx: nothing is mapped in this range\n", first, last);
+		ret = -EFAULT;
+		goto out;
+	}
+
+	emit_header(t, &cpu, s->table[0].pa, first, last, vm, km);
+	emit_tables(t, s, cpu.mode);
+	for (i = 0, va = first; i < npages; i++, va += PAGE_SIZE) {
+		const char *source;
+		u64 pa;
+
+		source = kernel_answer((unsigned long)va, km, &pa);
+		if (source) {
+			answered++;
+			agree += pa == walk_pa[i];
+			if (pa == SNAP_NO_PA)
+				ko_printf(t, "expect 0x%llx fault %s\n", va, source);
+			else
+				ko_printf(t, "expect 0x%llx 0x%llx %s\n", va, pa, source);
+		}
+		if (walk_pa[i] == SNAP_NO_PA)
+			ko_printf(t, "expect 0x%llx fault kwalk\n", va);
+		else
+			ko_printf(t, "expect 0x%llx 0x%llx kwalk\n", va, walk_pa[i]);
+	}
+	ko_printf(t, "# %u pages, %u mapped, %u tables; the kernel answered for %u, the walk agrees on %u\n",
+		  npages, mapped, s->ntables, answered, agree);
+	if (t->overflow) {
+		pr_notice("snapshot 0x%llx 0x%llx: the answer does not fit %zu bytes\n", first, last,
+			  t->size);
+		ret = -E2BIG;
+	}
+out:
+	kvfree(walk_pa);
+	kfree(w);
+	kvfree(s);
+	return ret;
+}

@@ -1,0 +1,26 @@
+# Shared settings for the real-kernel matrix; sourced by the other scripts.
+# shellcheck shell=bash
+
+MATRIX_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$MATRIX_DIR/../.." && pwd)
+CACHE=${VMTOUR_CACHE:-$HOME/.cache/vmtour}
+DEBS=$CACHE/debs
+KROOT=$CACHE/kernels
+WORK=${VMTOUR_MATRIX_WORK:-$CACHE/matrix-work}
+
+# Rows: name, Debian flavour, Debian architecture, QEMU binary, QEMU cpu.
+ROWS=(
+	"2level 686 i386 qemu-system-i386 qemu32"
+	"pae 686-pae i386 qemu-system-i386 max"
+	"4level amd64 amd64 qemu-system-x86_64 qemu64"
+	"5level amd64 amd64 qemu-system-x86_64 max"
+)
+
+die() {
+	echo "matrix: error: $*" >&2
+	exit 1
+}
+
+log() {
+	echo "matrix: $*" >&2
+}

@@ -1,0 +1,119 @@
+#!/bin/bash
+# Download Debian's kernels, headers and busybox into the cache (apt-get download + dpkg -x:
+# nothing is installed, nothing touches /boot), then make each header tree buildable on this
+# host. Idempotent: a flavour that is already prepared is skipped.
+#
+#   bash tests/matrix/fetch.sh            # all flavours: 686 686-pae amd64
+#   bash tests/matrix/fetch.sh amd64      # just one
+#
+# Result, per flavour F: $CACHE/kernels/F/{vmlinuz,headers,version}.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+# The versioned package that a Debian metapackage (linux-image-686:i386, ...) depends on.
+resolve() {
+	local meta=$1 dep
+	dep=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-/ { print $2; exit }')
+	[ -n "$dep" ] || die "apt cannot resolve $meta (run tests/matrix/setup.sh: apt-get update, dpkg --add-architecture i386)"
+	echo "${dep%%:*}"
+}
+
+candidate() {
+	apt-cache policy "$1" | awk '/Candidate:/ { print $2; exit }'
+}
+
+# debfile NAME VERSION ARCH: where apt-get download puts that package.
+debfile() {
+	echo "$DEBS/${1}_${2//:/%3a}_${3}.deb"
+}
+
+# download NAME VERSION ARCH: fetch one .deb into $DEBS unless it is already there.
+download() {
+	local name=$1 ver=$2 arch=$3 spec
+	[ -f "$(debfile "$name" "$ver" "$arch")" ] && return
+	spec="$name:$arch=$ver"
+	[ "$arch" != all ] || spec="$name=$ver"
+	log "downloading $spec"
+	mkdir -p "$DEBS"
+	(cd "$DEBS" && apt-get download -q -o APT::Sandbox::User=root "$spec" >/dev/null) ||
+		die "apt-get download $spec failed"
+	[ -f "$(debfile "$name" "$ver" "$arch")" ] || die "apt-get download $spec gave no $(debfile "$name" "$ver" "$arch")"
+}
+
+prepare() {
+	local flavour=$1 arch=$2 suffix="" dest=$KROOT/$1
+	[ "$arch" = amd64 ] || suffix=":$arch"
+	if [ -f "$dest/ready" ]; then
+		return
+	fi
+	local image headers ver abi common
+	image=$(resolve "linux-image-$flavour$suffix")
+	headers=$(resolve "linux-headers-$flavour$suffix")
+	ver=$(candidate "$image$suffix")
+	abi=${image#linux-image-}
+	abi=${abi%-"$flavour"}
+	common=linux-headers-$abi-common
+	download "$image" "$ver" "$arch"
+	download "$headers" "$ver" "$arch"
+	download "$common" "$ver" all
+	# The host's (amd64) kbuild tools of exactly the same kernel version.
+	download linux-kbuild-6.1 "$ver" amd64
+
+	rm -rf "$dest" && mkdir -p "$dest/x"
+	for f in "$(debfile "$image" "$ver" "$arch")" "$(debfile "$headers" "$ver" "$arch")" \
+		"$(debfile "$common" "$ver" all)" "$(debfile linux-kbuild-6.1 "$ver" amd64)"; do
+		dpkg -x "$f" "$dest/x"
+	done
+	local kver=$abi-$flavour
+	cp "$dest/x/boot/vmlinuz-$kver" "$dest/vmlinuz"
+	local h=$dest/x/usr/src/linux-headers-$kver c=$dest/x/usr/src/linux-headers-$abi-common
+	local kb=$dest/x/usr/lib/linux-kbuild-6.1
+	[ -d "$h" ] && [ -d "$c" ] && [ -d "$kb" ] || die "unexpected layout in the $flavour packages"
+	# The header trees point at the host's /usr/lib/linux-kbuild-6.1 and at
+	# /usr/src/linux-headers-*-common; point them into the cache instead.
+	for d in "$h" "$c"; do
+		for l in scripts tools; do
+			if [ -L "$d/$l" ]; then
+				ln -sfn "$kb/$l" "$d/$l"
+			fi
+		done
+	done
+	sed -i "s|/usr/src/linux-headers-$abi-common|$c|g" "$h/Makefile"
+	ln -sfn "$h" "$dest/headers"
+	echo "$kver" >"$dest/version"
+	echo "$ver" >"$dest/debian-version"
+	rm -rf "$dest/x/lib/modules" "$dest/x/usr/share"
+	touch "$dest/ready"
+	log "prepared $flavour: $kver ($ver)"
+}
+
+prepare_busybox() {
+	local arch=$1
+	local dest=$KROOT/busybox-$arch
+	[ -f "$dest/busybox" ] && return
+	local ver
+	ver=$(candidate "busybox-static:$arch")
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no busybox-static:$arch (dpkg --add-architecture i386; apt-get update)"
+	mkdir -p "$dest"
+	download busybox-static "$ver" "$arch"
+	local x
+	x=$(mktemp -d)
+	dpkg -x "$(debfile busybox-static "$ver" "$arch")" "$x"
+	cp "$x/bin/busybox" "$dest/busybox"
+	rm -rf "$x"
+}
+
+main() {
+	command -v apt-get >/dev/null || die "apt-get is needed (Debian)"
+	local want=("$@")
+	[ ${#want[@]} -gt 0 ] || want=(686 686-pae amd64)
+	for f in "${want[@]}"; do
+		case $f in
+		686 | 686-pae) prepare "$f" i386; prepare_busybox i386 ;;
+		amd64) prepare "$f" amd64; prepare_busybox amd64 ;;
+		*) die "unknown flavour $f" ;;
+		esac
+	done
+}
+
+main "$@"
