@@ -47,6 +47,8 @@ struct PagingMode {
     bool has_xd;             // entries have XD (bit 63) when EFER.NXE=1
     bool canonical;          // 64-bit: bits above va_bits-1 must copy bit va_bits-1 (else #GP)
     unsigned default_maxphyaddr;
+    unsigned rsvd_top;       // entry bits rsvd_top..MAXPHYADDR are reserved: 62 in PAE, 51 in 64-bit
+                             // (where 62:52 are ignored); 0 in 32-bit paging (4-byte entries)
     unsigned cr3_align;      // the top table's alignment: 4096, or 32 for the PAE PDPT
 
     std::span<const LevelDesc> levels() const { return {level.data(), level_count}; }

@@ -1,0 +1,118 @@
+#include "builder.hpp"
+
+#include "bits.hpp"
+
+#include <fmt/format.h>
+
+namespace vmtour {
+
+using bits::bit;
+
+PageTableBuilder::PageTableBuilder(Machine& m, FrameAllocator& frames) : m_(m), frames_(frames) {
+    if (m_.ctl.cr3 == 0) m_.ctl.cr3 = frames_.allocate();
+}
+
+std::string PageTableBuilder::map(const MapRequest& r) {
+    const PagingMode& mode = *m_.mode;
+    // The level whose entries are pages of this size.
+    int leaf_level = -1;
+    for (unsigned i = 0; i < mode.level_count; ++i) {
+        const LevelDesc& d = mode.level[i];
+        const bool can_leaf = i + 1 == mode.level_count || (d.large_leaf && (!d.needs_pse || m_.ctl.cr4_pse));
+        if (can_leaf && d.entry_span() == r.page_size) leaf_level = static_cast<int>(i);
+    }
+    if (leaf_level < 0)
+        return fmt::format("{} has no {}-byte pages{}", mode.title, r.page_size,
+                           mode.level[0].needs_pse && !m_.ctl.cr4_pse ? " (CR4.PSE is 0)" : "");
+    if (mode.entry_size == 4 && (r.flags >> 32)) return "32-bit paging has 4-byte entries and no XD bit";
+    if (r.size == 0 || r.size % r.page_size) return fmt::format("size {:#x} is not a multiple of the page size", r.size);
+    if (r.va % r.page_size || r.pa % r.page_size)
+        return fmt::format("VA {:#x} and PA {:#x} must be aligned to the page size {:#x}", r.va, r.pa, r.page_size);
+    if (r.va + r.size - 1 < r.va || !mode.is_canonical(r.va) || !mode.is_canonical(r.va + r.size - 1))
+        return fmt::format("{:#x}..{:#x} is outside the {}-bit address space or not canonical", r.va,
+                           r.va + r.size - 1, mode.va_bits);
+    const unsigned max_pa_bits = mode.entry_size == 4 ? (r.page_size > 4096 ? m_.maxphyaddr() : 32) : m_.maxphyaddr();
+    if (max_pa_bits < 64 && (r.pa + r.size - 1) >> max_pa_bits)
+        return fmt::format("PA {:#x}..{:#x} does not fit in {} physical address bits", r.pa, r.pa + r.size - 1, max_pa_bits);
+    for (std::uint64_t off = 0; off < r.size; off += r.page_size)
+        if (auto err = map_page(r.va + off, r.pa + off, static_cast<unsigned>(leaf_level), r.flags); !err.empty())
+            return err;
+    return {};
+}
+
+std::string PageTableBuilder::map_page(std::uint64_t va, std::uint64_t pa, unsigned leaf_level,
+                                       std::uint64_t flags) {
+    const PagingMode& mode = *m_.mode;
+    const unsigned esize = mode.entry_size;
+    std::uint64_t table = m_.root();
+    for (unsigned i = 0; i < leaf_level; ++i) {
+        const LevelDesc& d = mode.level[i];
+        const std::uint64_t addr = table + std::uint64_t{d.index(va)} * esize;
+        std::uint64_t e = m_.mem.read_entry(addr, esize);
+        if (!bits::test(e, bits::P)) {
+            // Upper levels grant everything (P, R/W, U/S; only P in a PAE PDPTE): the leaf decides.
+            const std::uint64_t next = frames_.allocate();
+            e = next | bit(bits::P) | (d.pdpte_pae ? 0 : bit(bits::RW) | bit(bits::US));
+            m_.mem.write_entry(addr, esize, e);
+        } else if (d.large_leaf && bits::test(e, bits::PS) && (!d.needs_pse || m_.ctl.cr4_pse)) {
+            return fmt::format("{:#x} is already mapped by a large page in the {}", va, d.entry);
+        }
+        table = e & bits::range(esize == 4 ? 31 : m_.maxphyaddr() - 1, bits::PAGE_SHIFT);
+    }
+    const LevelDesc& leaf = mode.level[leaf_level];
+    const std::uint64_t addr = table + std::uint64_t{leaf.index(va)} * esize;
+    if (bits::test(m_.mem.read_entry(addr, esize), bits::P))
+        return fmt::format("{:#x} is already mapped (the {} at {:#x} is present)", va, leaf.entry, addr);
+
+    std::uint64_t e = flags | bit(bits::P);
+    const bool large = leaf_level + 1 < mode.level_count;
+    if (large) {
+        // In a large leaf, PAT moves from bit 7 to bit 12 and bit 7 becomes PS.
+        if (bits::test(flags, bits::PAT_4K)) e = (e & ~bit(bits::PAT_4K)) | bit(bits::PAT_LARGE);
+        e |= bit(bits::PS);
+        if (leaf.pse36) e |= ((pa >> bits::PSE36_PA_SHIFT) << bits::PSE36_LOW) | (pa & bits::range(31, leaf.shift));
+        else e |= pa;
+    } else {
+        e |= pa;
+    }
+    m_.mem.write_entry(addr, esize, e);
+    return {};
+}
+
+std::string parse_flags(std::string_view text, std::uint64_t& out) {
+    out = 0;
+    while (!text.empty()) {
+        const auto comma = text.find(',');
+        const std::string_view name = text.substr(0, comma);
+        if (name == "ps") return "flag 'ps' is set by the page size: use page=2M, 4M or 1G";
+        bool found = false;
+        for (const auto& f : bits::FLAG_NAMES)
+            if (f.name == name) {
+                out |= bit(f.bit);
+                found = true;
+            }
+        if (!found) {
+            std::string known;
+            for (const auto& f : bits::FLAG_NAMES) known += fmt::format("{}{}", known.empty() ? "" : " ", f.name);
+            return fmt::format("unknown flag '{}' (known: {})", name, known);
+        }
+        if (comma == std::string_view::npos) break;
+        text.remove_prefix(comma + 1);
+    }
+    return {};
+}
+
+std::string flag_labels(std::uint64_t raw, bool ps_level, bool large, bool has_xd) {
+    std::string out;
+    auto add = [&](std::string_view label) { out += out.empty() ? std::string(label) : fmt::format(" {}", label); };
+    for (const auto& f : bits::FLAG_NAMES) {
+        if (f.bit == bits::PS && !ps_level) continue;            // bit 7 is PAT in a PTE ...
+        if (f.name == "pat" && ps_level) continue;               // ... and PS above it
+        if (f.bit == bits::XD && !has_xd) continue;
+        if (bits::test(raw, f.bit)) add(f.label);
+    }
+    if (large && bits::test(raw, bits::PAT_LARGE)) add("PAT");
+    return out;
+}
+
+}  // namespace vmtour

@@ -1,0 +1,58 @@
+// The page-table builder: maps virtual pages to physical frames by writing real entries into
+// simulated physical memory, allocating table frames as it goes, the way a kernel does. What the
+// walker later reads is only these bytes.
+#pragma once
+
+#include "machine.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace vmtour {
+
+// Hands out zeroed 4 KB frames one after another for new tables.
+class FrameAllocator {
+public:
+    explicit FrameAllocator(std::uint64_t next = 0x100000) : next_(next) {}
+    std::uint64_t allocate() {
+        const std::uint64_t pa = next_;
+        next_ += PhysMem::FRAME_SIZE;
+        return pa;
+    }
+    std::uint64_t next() const { return next_; }
+
+private:
+    std::uint64_t next_;
+};
+
+struct MapRequest {
+    std::uint64_t va = 0;
+    std::uint64_t pa = 0;
+    std::uint64_t size = 0;        // bytes, a multiple of page_size
+    std::uint64_t page_size = 4096;
+    std::uint64_t flags = 0;       // leaf entry bits besides the frame (P is added); bits::* positions
+};
+
+class PageTableBuilder {
+public:
+    // Allocates the top-level table if CR3 is 0.
+    PageTableBuilder(Machine& m, FrameAllocator& frames);
+
+    // Returns an empty string, or why the request cannot be mapped (bad alignment, a page size
+    // the mode does not have, an address outside the space, or a clash with an existing mapping).
+    std::string map(const MapRequest& r);
+
+private:
+    std::string map_page(std::uint64_t va, std::uint64_t pa, unsigned leaf_level, std::uint64_t flags);
+
+    Machine& m_;
+    FrameAllocator& frames_;
+};
+
+// Parses "rw,us,xd" (names from bits::FLAG_NAMES) into entry bits; error text on failure.
+std::string parse_flags(std::string_view text, std::uint64_t& out);
+// "P R/W U/S A D" for the bits set (labels from bits::FLAG_NAMES); `ps_level` says bit 7 is PS
+// (a directory entry) rather than PAT (a 4 KB PTE); `large` says bit 12 is PAT.
+std::string flag_labels(std::uint64_t raw, bool ps_level, bool large, bool has_xd);
+
+}  // namespace vmtour

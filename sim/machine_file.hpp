@@ -1,0 +1,23 @@
+// Reading and writing machine files (docs/machine-format.md), the text format that people,
+// `vmsim dump` and the kernel module's snapshot all write.
+#pragma once
+
+#include "machine.hpp"
+#include "parse.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace vmtour {
+
+inline constexpr unsigned MACHINE_FORMAT_VERSION = 1;
+
+// Errors are one line: "NAME:LINE: reason".
+Parsed<Machine> parse_machine(std::string_view text, std::string_view name);
+// Reads PATH ("-" is standard input) and parses it.
+Parsed<Machine> load_machine(const std::string& path);
+
+// Every table reachable from CR3 as raw entries, then the expect lines.
+std::string dump_machine(const Machine& m);
+
+}  // namespace vmtour

@@ -1,0 +1,118 @@
+// translate and split: what the MMU does with one address.
+#include "bits.hpp"
+#include "commands.hpp"
+#include "common.hpp"
+#include "render.hpp"
+#include "walk.hpp"
+
+#include <fmt/format.h>
+#include <iostream>
+
+namespace vmtour::cli {
+
+namespace {
+
+struct TranslateOptions {
+    MachineOptions machine;
+    std::string va;
+    std::string access = "r";
+    bool supervisor = false;
+    bool user = false;
+    bool json = false;
+    bool set_ad = false;
+};
+
+AccessType access_type(const std::string& s) {
+    if (s == "r" || s == "read") return AccessType::Read;
+    if (s == "w" || s == "write") return AccessType::Write;
+    if (s == "x" || s == "exec" || s == "execute" || s == "fetch") return AccessType::Execute;
+    throw InputError(fmt::format("--access must be r, w or x, not '{}'", s));
+}
+
+int run_translate(const TranslateOptions& o) {
+    Machine m = load(o.machine);
+    const std::uint64_t va = parse_va(o.va, *m.mode);
+    const Access access{access_type(o.access), !o.supervisor};
+    const Walk w = walk(m, va, access);
+    std::vector<EntryUpdate> updates;
+    if (o.set_ad) updates = apply_accessed_dirty(m, w);
+    if (o.json) {
+        auto j = walk_json(m, w);
+        if (o.set_ad) {
+            j["accessed_dirty"] = nlohmann::json::array();
+            for (const auto& u : updates)
+                j["accessed_dirty"].push_back({{"entry", m.mode->level[u.level].entry}, {"address", hex(u.addr)},
+                                               {"before", hex(u.before)}, {"after", hex(u.after)}});
+        }
+        std::cout << j.dump(2) << "\n";
+    } else {
+        std::cout << render_walk_text(m, w);
+        if (o.set_ad) {
+            std::cout << fmt::format("\nA/D     {} entr{} updated as the CPU would{}\n", updates.size(),
+                                     updates.size() == 1 ? "y" : "ies", w.ok ? "" : " (none: the walk faulted)");
+            for (const auto& u : updates)
+                std::cout << fmt::format("        {} at {:#x}: {:#x} -> {:#x}\n", m.mode->level[u.level].entry,
+                                         u.addr, u.before, u.after);
+        }
+    }
+    return w.ok ? 0 : EXIT_FAULT;
+}
+
+struct SplitOptions {
+    unsigned levels = 0;
+    std::vector<std::string> vas;
+    bool json = false;
+};
+
+int run_split(const SplitOptions& o) {
+    const PagingMode& mode = mode_of(o.levels, mode_2level());
+    if (o.vas.empty()) throw InputError("give at least one virtual address");
+    if (o.json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& text : o.vas) {
+            const std::uint64_t va = parse_va(text, mode);
+            out.push_back({{"va", hex(va)}, {"mode", mode.key}, {"canonical", mode.is_canonical(va)},
+                           {"split", split_json(mode, va)}});
+        }
+        std::cout << out.dump(2) << "\n";
+        return 0;
+    }
+    for (const auto& text : o.vas) {
+        const std::uint64_t va = parse_va(text, mode);
+        std::cout << fmt::format("{:#x} in {}{}\n{}\n", va, mode.title,
+                                 mode.is_canonical(va) ? "" : " (NOT canonical: any access is #GP)",
+                                 render_split_text(mode, va));
+    }
+    return 0;
+}
+
+}  // namespace
+
+void setup_translate(CLI::App& app, Runner& run) {
+    auto o = std::make_shared<TranslateOptions>();
+    auto* cmd = app.add_subcommand("translate", "Walk the page tables for one virtual address and show every step");
+    cmd->add_option("va", o->va, "Virtual address (hex with 0x, or decimal)")->required();
+    add_machine_options(*cmd, o->machine);
+    cmd->add_option("--access,-a", o->access, "Kind of access: r (read), w (write) or x (instruction fetch)")
+        ->capture_default_str();
+    auto* sup = cmd->add_flag("--supervisor,-s", o->supervisor, "Access from the kernel (CPL 0)");
+    cmd->add_flag("--user,-u", o->user, "Access from a user program (CPL 3; the default)")->excludes(sup);
+    cmd->add_flag("--json", o->json, "Print the walk as JSON");
+    cmd->add_flag("--set-ad", o->set_ad,
+                  "After a successful walk, set the Accessed (and for writes Dirty) bits as the CPU does, "
+                  "and show which entries changed (the default explain mode changes nothing)");
+    cmd->footer("Exit status: 0 translated, 1 the access faults (#PF or #GP), 2 bad input.");
+    cmd->callback([o, &run] { run = [o] { return run_translate(*o); }; });
+}
+
+void setup_split(CLI::App& app, Runner& run) {
+    auto o = std::make_shared<SplitOptions>();
+    auto* cmd = app.add_subcommand("split", "Show how virtual addresses split into table indices and the page offset");
+    cmd->add_option("va", o->vas, "Virtual addresses");
+    cmd->add_option("--levels,-l", o->levels, "Paging mode: 2, 3 (PAE), 4 or 5 (default 2)")
+        ->check(CLI::IsMember({2u, 3u, 4u, 5u}));
+    cmd->add_flag("--json", o->json, "Print JSON");
+    cmd->callback([o, &run] { run = [o] { return run_split(*o); }; });
+}
+
+}  // namespace vmtour::cli

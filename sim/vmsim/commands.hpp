@@ -1,0 +1,19 @@
+// Each subcommand: an options struct, a setup function that declares its options, and a run
+// function. main() only wires them together.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace vmtour::cli {
+
+// Registers the subcommand on `app`; `run` is set to the function main calls when it was chosen.
+using Runner = std::function<int()>;
+void setup_translate(CLI::App& app, Runner& run);
+void setup_split(CLI::App& app, Runner& run);
+void setup_dump(CLI::App& app, Runner& run);
+void setup_check(CLI::App& app, Runner& run);
+void setup_cost(CLI::App& app, Runner& run);
+void setup_map(CLI::App& app, Runner& run);
+
+}  // namespace vmtour::cli

@@ -1,0 +1,45 @@
+#include "common.hpp"
+
+#include "examples.hpp"
+#include "machine_file.hpp"
+#include "parse.hpp"
+
+#include <fmt/format.h>
+
+namespace vmtour::cli {
+
+void add_machine_options(CLI::App& cmd, MachineOptions& opt) {
+    cmd.add_option("--levels,-l", opt.levels,
+                   "Paging mode: 2 (32-bit), 3 (PAE), 4 (x86_64) or 5 (x86_64 with LA57); "
+                   "picks the built-in example machine when no --machine is given (default 2)")
+        ->check(CLI::IsMember({2u, 3u, 4u, 5u}));
+    cmd.add_option("--machine,-M", opt.machine_file,
+                   "Machine file to use instead of the built-in example (docs/machine-format.md; '-' reads stdin)");
+}
+
+const PagingMode& mode_of(unsigned levels, const PagingMode& fallback) {
+    if (levels == 0) return fallback;
+    const PagingMode* mode = mode_for_levels(levels);
+    if (!mode) throw InputError(fmt::format("--levels must be 2, 3, 4 or 5, not {}", levels));
+    return *mode;
+}
+
+Machine load(const MachineOptions& opt) {
+    if (opt.machine_file.empty()) return example_machine(mode_of(opt.levels, mode_2level()));
+    auto m = load_machine(opt.machine_file);
+    if (!m) throw InputError(m.error);
+    if (opt.levels && m.value.mode->level_count != opt.levels)
+        throw InputError(fmt::format("--levels {} disagrees with {}, which is {} ({} levels)", opt.levels,
+                                     opt.machine_file, m.value.mode->key, m.value.mode->level_count));
+    return std::move(m.value);
+}
+
+std::uint64_t parse_va(const std::string& text, const PagingMode& mode) {
+    auto v = parse_u64(text);
+    if (!v) throw InputError(fmt::format("bad virtual address: {}", v.error));
+    if (!mode.canonical && v.value >= mode.va_limit())
+        throw InputError(fmt::format("virtual address {} does not fit in {}'s 32-bit address space", text, mode.key));
+    return v.value;
+}
+
+}  // namespace vmtour::cli

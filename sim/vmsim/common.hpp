@@ -1,0 +1,35 @@
+// What every vmsim subcommand shares: choosing the machine, parsing addresses, reporting errors.
+#pragma once
+
+#include "machine.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace vmtour::cli {
+
+// Exit codes: 0 done, 1 the answer is a fault / a disagreement, 2 bad input.
+inline constexpr int EXIT_FAULT = 1;
+inline constexpr int EXIT_INPUT = 2;
+
+// A bad input: main prints "vmsim: <what>" and exits with EXIT_INPUT.
+struct InputError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct MachineOptions {
+    unsigned levels = 0;          // 0: from the machine file, or 2
+    std::string machine_file;     // empty: the built-in example for --levels
+};
+
+void add_machine_options(CLI::App& cmd, MachineOptions& opt);
+Machine load(const MachineOptions& opt);
+// --levels alone (for commands that need no machine): the mode, default `fallback`.
+const PagingMode& mode_of(unsigned levels, const PagingMode& fallback);
+
+// A virtual address for `mode`: rejects garbage, and in the 32-bit modes anything above 4 GB.
+std::uint64_t parse_va(const std::string& text, const PagingMode& mode);
+
+}  // namespace vmtour::cli

@@ -1,0 +1,53 @@
+// vmsim: a software x86 MMU that shows every step of a page walk.
+#include "commands.hpp"
+#include "common.hpp"
+
+#include <fmt/format.h>
+#include <iostream>
+
+int main(int argc, char** argv) {
+    using namespace vmtour::cli;
+    CLI::App app{"vmsim: watch an x86 MMU translate virtual addresses, step by step, in all four paging modes.\n"
+                 "Start with: vmsim translate 0x1337babe --levels 2",
+                 "vmsim"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "vmsim 0.1.0 (machine format 1)");
+    Runner run;
+    setup_translate(app, run);
+    setup_split(app, run);
+    setup_cost(app, run);
+    setup_map(app, run);
+    setup_dump(app, run);
+    setup_check(app, run);
+    app.footer("Exit status: 0 done, 1 the answer is a fault or a disagreement, 2 bad input.\n"
+               "Machine files: docs/machine-format.md. Each command has --help.");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::string what = e.what();
+        if (what.empty()) what = "bad command line";
+        fmt::print(stderr, "vmsim: {} (see 'vmsim --help')\n", what);
+        return EXIT_INPUT;
+    }
+    try {
+        const int rc = run();
+        std::cout.flush();
+        if (!std::cout) {
+            fmt::print(stderr, "vmsim: cannot write the output\n");
+            return EXIT_INPUT;
+        }
+        return rc;
+    } catch (const InputError& e) {
+        fmt::print(stderr, "vmsim: {}\n", e.what());
+        return EXIT_INPUT;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "vmsim: internal error: {}\n", e.what());
+        return 3;
+    }
+}

@@ -1,0 +1,155 @@
+// The page walk: a pure function from (machine, virtual address, access) to either a translation
+// or a fault, recording every step as data. Nothing here prints, and nothing changes the machine:
+// setting A/D bits is a separate, explicit call (apply_accessed_dirty).
+#pragma once
+
+#include "machine.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vmtour {
+
+enum class AccessType { Read, Write, Execute };
+
+struct Access {
+    AccessType type = AccessType::Read;
+    bool user = true;  // CPL 3 (user) or CPL 0-2 (supervisor)
+};
+
+// What the upper levels allow so far (SDM 4.6): U/S and R/W are ANDed across the levels, XD is ORed.
+struct Perms {
+    bool user = true;
+    bool writable = true;
+    bool executable = true;
+};
+
+enum class StepKind {
+    Table,       // points to the next level's table
+    Leaf,        // maps a page
+    NotPresent,  // P=0: the walk ends with #PF
+    Reserved,    // P=1 but a reserved bit is set: #PF with RSVD
+};
+
+struct Step {
+    unsigned level = 0;           // 0 = the level CR3 points at
+    std::uint64_t table = 0;      // physical address of the table
+    unsigned index = 0;           // index taken from the virtual address
+    std::uint64_t entry_addr = 0; // table + index * entry size
+    std::uint64_t raw = 0;        // the entry as read from memory
+    StepKind kind = StepKind::NotPresent;
+    std::uint64_t next = 0;       // next table (Table) or page frame (Leaf)
+    std::uint64_t reserved = 0;   // the reserved bits that are set (Reserved)
+    Perms perms;                  // permissions after this level
+};
+
+enum class FaultReason {
+    NonCanonical,       // #GP: 64-bit address whose upper bits are not a sign extension
+    NotPresent,         // P=0 at some level
+    ReservedBit,        // a reserved bit set in a present entry
+    SupervisorPage,     // user access to a supervisor page
+    ReadOnly,           // write to a read-only page (user, or supervisor with CR0.WP=1)
+    NoExecute,          // instruction fetch from an XD page
+    Smep,               // supervisor fetch from a user page with CR4.SMEP
+    Smap,               // supervisor data access to a user page with CR4.SMAP and AC=0
+};
+
+// #PF error code bits (SDM 4.7, figure 4-12).
+namespace pf {
+inline constexpr std::uint32_t P = 1u << 0;     // 0: not present; 1: protection violation
+inline constexpr std::uint32_t WR = 1u << 1;    // write access
+inline constexpr std::uint32_t US = 1u << 2;    // user-mode access
+inline constexpr std::uint32_t RSVD = 1u << 3;  // reserved bit set
+inline constexpr std::uint32_t ID = 1u << 4;    // instruction fetch (when NXE or SMEP is on)
+}  // namespace pf
+
+struct Fault {
+    FaultReason reason = FaultReason::NotPresent;
+    bool general_protection = false;  // #GP instead of #PF (no error code, CR2 unchanged)
+    std::uint32_t error_code = 0;     // #PF error code
+    int level = -1;                   // the level where the walk stopped, -1 if none
+};
+
+struct Translation {
+    std::uint64_t pa = 0;
+    std::uint64_t page_size = 0;  // from the level the walk stopped at: 4K, 2M, 4M or 1G
+    unsigned leaf_level = 0;
+    Perms perms;                  // the effective permissions of the page
+};
+
+struct Walk {
+    std::uint64_t va = 0;
+    Access access;
+    std::array<Step, 5> steps{};
+    unsigned step_count = 0;
+    bool ok = false;
+    Translation translation;  // when ok
+    Fault fault;              // when !ok
+};
+
+inline constexpr std::uint64_t NO_TRANSLATION = ~std::uint64_t{0};
+
+// The MMU of one machine: what the control bits mean for a walk is worked out once, here
+// (reserved-bit masks, address masks, which levels may be leaves), so the walk loop only reads
+// tables. Keeps a reference to the machine, which must outlive it.
+class Mmu {
+public:
+    explicit Mmu(const Machine& m);
+
+    // The full walk with every step recorded.
+    Walk walk(std::uint64_t va, Access access) const;
+    // The same loop without the record: what a TLB miss costs. NO_TRANSLATION on a fault.
+    std::uint64_t translate(std::uint64_t va, Access access) const;
+
+    // For code that visits tables rather than walking one address (dump, memory map): does a
+    // present entry at this level map a page, and where is the table a non-leaf entry points to?
+    bool is_leaf(unsigned level, std::uint64_t raw) const {
+        return lv_[level].last || (lv_[level].leaf_ok && bits_test_ps(raw));
+    }
+    std::uint64_t next_table(std::uint64_t raw) const { return raw & frame_table_; }
+    const Machine& machine() const { return m_; }
+
+private:
+    static bool bits_test_ps(std::uint64_t raw) { return (raw >> 7) & 1; }  // bits::PS
+    template <bool Record>
+    std::uint64_t run(std::uint64_t va, Access access, Walk* w) const;
+
+    struct Level {
+        unsigned shift;
+        std::uint64_t index_mask;
+        std::uint64_t rsvd_table;   // reserved bits when the entry points to a table
+        std::uint64_t rsvd_leaf;    // reserved bits when it maps a page
+        std::uint64_t frame_leaf;   // the page frame's bits in a leaf
+        bool leaf_ok;               // may map a page here (PS honoured, or the last level)
+        bool last;
+        bool pse36;
+        bool has_perms;             // R/W, U/S and XD exist (not in a PAE PDPTE)
+    };
+    const Machine& m_;
+    const PagingMode& mode_;
+    std::array<Level, 5> lv_{};
+    std::uint64_t frame_table_;     // the next table's address bits
+    std::uint64_t xd_mask_;         // bit 63 when EFER.NXE=1 and the mode has XD, else 0
+    unsigned pse36_bits_;           // how many physical bits above 31 a 4 MB PDE carries
+    unsigned entry_size_;
+};
+
+// Convenience for one-off walks (builds an Mmu each call).
+Walk walk(const Machine& m, std::uint64_t va, Access access);
+
+// One line a learner understands: "user-mode write to a read-only page (R/W=0 in the PTE)".
+std::string describe(const Fault& f, const Walk& w, const PagingMode& mode);
+
+// Sets A in every entry the walk used and D in the leaf for a write, as the CPU does after a
+// successful walk (SDM 4.8). Returns the entries it changed.
+struct EntryUpdate {
+    unsigned level;
+    std::uint64_t addr, before, after;
+};
+std::vector<EntryUpdate> apply_accessed_dirty(Machine& m, const Walk& w);
+
+std::string_view access_name(AccessType t);
+
+}  // namespace vmtour
