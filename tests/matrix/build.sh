@@ -1,0 +1,70 @@
+#!/bin/bash
+# Build, for each flavour (686, 686-pae, amd64): ko5204.ko against that kernel's headers, the
+# static ktest helper for its architecture, and a busybox initramfs holding them and init.sh.
+#   bash tests/matrix/build.sh [FLAVOUR...]
+# Result: $WORK/FLAVOUR/initrd.gz (and the .ko next to it).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+build_ktest() { # ARCH
+	local arch=$1 out=$WORK/ktest-$1 m=-m64
+	[ "$arch" = i386 ] && m=-m32
+	if [ ! -x "$out" ] || [ "$MATRIX_DIR/ktest.c" -nt "$out" ]; then
+		mkdir -p "$WORK"
+		gcc "$m" -static -O2 -Wall -Wextra -Werror -o "$out.tmp" "$MATRIX_DIR/ktest.c" ||
+			die "cannot build ktest for $arch (gcc-multilib installed? run tests/matrix/setup.sh)"
+		mv "$out.tmp" "$out"
+	fi
+}
+
+build_module() { # FLAVOUR
+	local f=$1 src=$WORK/$1/kmod
+	local headers=$KROOT/$f/headers
+	[ -f "$KROOT/$f/ready" ] || die "$f kernel not fetched (tests/matrix/fetch.sh)"
+	mkdir -p "$src"
+	# A private copy per flavour: builds for several kernels can run at once.
+	cp "$REPO_DIR"/kmod/{Kbuild,Makefile,*.c,*.h} "$src/"
+	make -s -C "$headers" M="$src" modules >"$WORK/$f/kbuild.log" 2>&1 ||
+		{ cat "$WORK/$f/kbuild.log" >&2; die "module build for $f failed"; }
+	if grep -qiE 'warning|error' "$WORK/$f/kbuild.log"; then
+		cat "$WORK/$f/kbuild.log" >&2
+		die "module build for $f printed warnings"
+	fi
+}
+
+build_initrd() { # FLAVOUR ARCH
+	local f=$1 arch=$2 root=$WORK/$1/root
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,proc,sys,dev,tmp}
+	cp "$KROOT/busybox-$arch/busybox" "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
+	cp "$MATRIX_DIR/init.sh" "$root/init"
+	chmod 755 "$root/init"
+	cp "$WORK/$f/kmod/ko5204.ko" "$root/ko5204.ko"
+	cp "$WORK/ktest-$arch" "$root/ktest"
+	(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$WORK/$f/initrd.gz"
+}
+
+main() {
+	local want=("$@") f arch
+	[ ${#want[@]} -gt 0 ] || want=(686 686-pae amd64)
+	build_ktest i386
+	build_ktest amd64
+	for f in "${want[@]}"; do
+		arch=i386
+		[ "$f" = amd64 ] && arch=amd64
+		mkdir -p "$WORK/$f"
+		build_module "$f" &
+	done
+	for f in "${want[@]}"; do
+		wait -n || die "a module build failed"
+	done
+	for f in "${want[@]}"; do
+		arch=i386
+		[ "$f" = amd64 ] && arch=amd64
+		build_initrd "$f" "$arch"
+	done
+	log "built ${want[*]}"
+}
+
+main "$@"

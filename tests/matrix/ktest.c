@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktest: the matrix's helper inside the guest, built static for i386 and x86_64.
+ *
+ *   ktest cmd COMMAND...   write one command to /proc/pagetable, print the answer
+ *   ktest ubuf             touch a user buffer, snapshot it, and print the machine file with
+ *                          one "expect VA PA pagemap" line per page from /proc/self/pagemap
+ *   ktest garbage          bad input must fail with the right errno
+ *   ktest stress           several processes write and read at once
+ *
+ * Until vmreal talks to the module, this stands in for it in the matrix.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PROC "/proc/pagetable"
+#define PAGE 4096UL
+#define PM_PRESENT (1ULL << 63)
+#define PM_PFN_MASK ((1ULL << 55) - 1)
+
+static int failures;
+
+/* Write one command; 0 or -errno. */
+static int send(const void *cmd, size_t len)
+{
+	int fd = open(PROC, O_WRONLY);
+	ssize_t n;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, cmd, len);
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != len)
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+static int send_str(const char *cmd)
+{
+	return send(cmd, strlen(cmd));
+}
+
+static int print_answer(FILE *out)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd = open(PROC, O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, n, out);
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static int cmd(int argc, char **argv)
+{
+	char line[512] = "";
+	int i, err;
+
+	for (i = 0; i < argc; i++) {
+		strncat(line, argv[i], sizeof(line) - strlen(line) - 2);
+		strcat(line, i + 1 < argc ? " " : "\n");
+	}
+	err = send_str(line);
+	if (err) {
+		fprintf(stderr, "ktest: '%s' failed: %s\n", argv[0], strerror(-err));
+		return 1;
+	}
+	return print_answer(stdout) ? 1 : 0;
+}
+
+static uint64_t pagemap_pa(int fd, uintptr_t va)
+{
+	uint64_t e;
+
+	if (pread(fd, &e, sizeof(e), (off_t)(va / PAGE) * sizeof(e)) != sizeof(e))
+		return 0;
+	if (!(e & PM_PRESENT) || !(e & PM_PFN_MASK))
+		return 0;
+	return (e & PM_PFN_MASK) * PAGE + (va & (PAGE - 1));
+}
+
+/*
+ * 2 MiB that may become one transparent huge page (a PD leaf), then 1 MiB of 4 KiB pages; every
+ * page touched, then snapshot and pagemap.
+ */
+static int ubuf(void)
+{
+	size_t huge = 2UL << 20, small = 1UL << 20, len = huge + small;
+	char *raw, *buf, line[128];
+	uintptr_t va;
+	int fd;
+
+	raw = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return perror("mmap"), 1;
+	buf = (char *)(((uintptr_t)raw + huge - 1) & ~(huge - 1));
+	madvise(buf, huge, MADV_HUGEPAGE);	/* may fail without THP: then 4 KiB pages */
+	madvise(buf + huge, small, MADV_NOHUGEPAGE);
+	for (va = 0; va < len; va += PAGE)
+		buf[va] = (char)va | 1;
+
+	snprintf(line, sizeof(line), "snapshot 0x%" PRIxPTR " 0x%" PRIxPTR "\n", (uintptr_t)buf,
+		 (uintptr_t)buf + len);
+	if (send_str(line) || print_answer(stdout)) {
+		fprintf(stderr, "ktest: %s failed\n", line);
+		return 1;
+	}
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0)
+		return perror("pagemap"), 1;
+	for (va = (uintptr_t)buf; va < (uintptr_t)buf + len; va += PAGE) {
+		uint64_t pa = pagemap_pa(fd, va);
+
+		if (!pa) {
+			fprintf(stderr, "ktest: pagemap has no PFN for 0x%" PRIxPTR "\n", va);
+			return 1;
+		}
+		printf("expect 0x%" PRIxPTR " 0x%" PRIx64 " pagemap\n", va, pa);
+	}
+	close(fd);
+	fflush(stdout);
+	return 0;
+}
+
+static void expect(const char *what, const void *cmd, size_t len, int want)
+{
+	int got = send(cmd, len);
+
+	if (got == want) {
+		printf("ok: %s -> %s\n", what, want ? strerror(-want) : "success");
+	} else {
+		printf("FAIL: %s -> %s, wanted %s\n", what, got ? strerror(-got) : "success",
+		       want ? strerror(-want) : "success");
+		failures++;
+	}
+}
+
+#define EXPECT(what, str, want) expect(what, str, strlen(str), want)
+
+static int garbage(void)
+{
+	static char huge[65536];
+	static const char binary[] = { 'w', 'a', 'l', 'k', ' ', 0x01, (char)0xff, 0, '1', '\n' };
+	struct stat st;
+	int is64 = sizeof(long) == 8;
+
+	if (stat(PROC, &st) || (st.st_mode & 0777) != 0600 || st.st_uid != 0) {
+		printf("FAIL: %s is not root's with mode 0600\n", PROC);
+		failures++;
+	} else {
+		printf("ok: %s is 0600 root\n", PROC);
+	}
+	memset(huge, 'a', sizeof(huge));
+	EXPECT("empty line", "\n", -EINVAL);
+	EXPECT("spaces only", "   \t \n", -EINVAL);
+	EXPECT("unknown command", "frobnicate\n", -EINVAL);
+	EXPECT("command with an extra word", "vmalloc now\n", -EINVAL);
+	EXPECT("too many words", "walk 1 2 3 4\n", -EINVAL);
+	EXPECT("walk without address", "walk\n", -EINVAL);
+	EXPECT("walk, bad hex", "walk 0xzz\n", -EINVAL);
+	EXPECT("walk, trailing junk", "walk 0x1000junk\n", -EINVAL);
+	EXPECT("walk, negative", "walk -1\n", -EINVAL);
+	EXPECT("walk, 2^64", "walk 0x10000000000000000\n", -EINVAL);
+	EXPECT("walk, beyond 32 bits or non-canonical",
+	       is64 ? "walk 0x0000800000000000\n" : "walk 0x100000000\n", -EINVAL);
+	EXPECT("snapshot, bad numbers", "snapshot 12abc 0x2000\n", -EINVAL);
+	EXPECT("snapshot, end before start", "snapshot 0x3000 0x2000\n", -EINVAL);
+	EXPECT("snapshot, empty range", "snapshot 0x3000 0x3000\n", -EINVAL);
+	EXPECT("snapshot, unmapped range", "snapshot 0x1000 0x3000\n", -EFAULT);
+	EXPECT("snapshot, 2 GiB", "snapshot 0x1000 0x80001000\n", -E2BIG);
+	if (is64)
+		EXPECT("snapshot, 16 TiB", "snapshot 0x0 0x100000000000\n", -E2BIG);
+	expect("binary bytes", binary, sizeof(binary), -EINVAL);
+	expect("a 64 KiB write", huge, sizeof(huge), -E2BIG);
+	expect("a 257-byte write", huge, 257, -E2BIG);
+	expect("a write from an unmapped buffer", (const void *)PAGE, 16, -EFAULT);
+	EXPECT("walk of an unmapped address", "walk 0x1000\n", 0);
+	EXPECT("walk of address 0", "walk 0\n", 0);
+	printf("garbage: %d failed\n", failures);
+	return failures != 0;
+}
+
+/* Four writers and readers at once for a while; the kernel log must stay clean. */
+static int stress(void)
+{
+	int i, status, bad = 0;
+
+	for (i = 0; i < 4; i++) {
+		if (fork() == 0) {
+			static const char *const cmds[] = { "walk 0x1000\n", "map\n", "free\n",
+							    "walk 0\n" };
+			FILE *null = fopen("/dev/null", "w");
+			char line[96];
+			int k;
+
+			for (k = 0; k < 150; k++) {
+				int err;
+
+				if (k % 3 == 0) {
+					snprintf(line, sizeof(line), "snapshot 0x%lx 0x%lx\n",
+						 (unsigned long)&line & ~(PAGE - 1),
+						 ((unsigned long)&line & ~(PAGE - 1)) + 8 * PAGE);
+					err = send_str(line);
+				} else if (k % 50 == 1) {
+					err = send_str(i & 1 ? "vmalloc\n" : "kmalloc\n");
+				} else {
+					err = send_str(cmds[(i + k) % 4]);
+				}
+				if (err && err != -EFAULT) {
+					fprintf(stderr, "stress: %d/%d: %s\n", i, k, strerror(-err));
+					_exit(1);
+				}
+				if (!null || print_answer(null))
+					_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		wait(&status);
+		bad += !WIFEXITED(status) || WEXITSTATUS(status);
+	}
+	printf("stress: %d of 4 writers failed\n", bad);
+	return bad != 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && !strcmp(argv[1], "cmd"))
+		return cmd(argc - 2, argv + 2);
+	if (argc == 2 && !strcmp(argv[1], "ubuf"))
+		return ubuf();
+	if (argc == 2 && !strcmp(argv[1], "garbage"))
+		return garbage();
+	if (argc == 2 && !strcmp(argv[1], "stress"))
+		return stress();
+	fprintf(stderr, "usage: ktest cmd COMMAND... | ubuf | garbage | stress\n");
+	return 2;
+}
