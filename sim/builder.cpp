@@ -106,7 +106,7 @@ std::string flag_labels(std::uint64_t raw, bool ps_level, bool large, bool has_x
     std::string out;
     auto add = [&](std::string_view label) { out += out.empty() ? std::string(label) : fmt::format(" {}", label); };
     for (const auto& f : bits::FLAG_NAMES) {
-        if (f.bit == bits::PS && !ps_level) continue;            // bit 7 is PAT in a PTE ...
+        if (f.name == "ps" && !ps_level) continue;              // bit 7 is PAT in a PTE ...
         if (f.name == "pat" && ps_level) continue;               // ... and PS above it
         if (f.bit == bits::XD && !has_xd) continue;
         if (bits::test(raw, f.bit)) add(f.label);
