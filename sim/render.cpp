@@ -232,7 +232,7 @@ std::string render_memmap_text(const Machine& m, const MemoryMap& map) {
     std::string out = fmt::format("memory map of {}, {}: one character per {} ({} each)\n", m.name, map.title,
                                   d.entry, format_size(map.cell_span));
     constexpr std::size_t per_row = 64;
-    const unsigned addr_width = mode.entry_size == 4 ? 8 : 16;
+    const unsigned addr_width = mode.va_bits <= 32 ? 8 : 16;
     for (std::size_t i = 0; i < map.cells.size(); i += per_row) {
         std::uint64_t va = map.first_va + i * map.cell_span;
         if (mode.canonical && ((va >> (mode.va_bits - 1)) & 1)) va |= ~(mode.va_limit() - 1);

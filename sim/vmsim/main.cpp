@@ -31,8 +31,15 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         std::string what = e.what();
+        const bool missing = dynamic_cast<const CLI::RequiredError*>(&e) || dynamic_cast<const CLI::ExtrasError*>(&e);
+        if (app.get_subcommands().empty() && missing) {
+            // No known command was given: say which ones exist.
+            const std::string given = argc > 1 && argv[1][0] != '-' ? fmt::format("unknown command '{}'; ", argv[1]) : "";
+            what = given + "give a command: translate, split, cost, map, dump or check";
+        }
         if (what.empty()) what = "bad command line";
-        fmt::print(stderr, "vmsim: {} (see 'vmsim --help')\n", what);
+        const auto chosen = app.get_subcommands();
+        fmt::print(stderr, "vmsim: {} (see 'vmsim {}--help')\n", what, chosen.empty() ? "" : chosen[0]->get_name() + " ");
         return EXIT_INPUT;
     }
     try {
