@@ -23,7 +23,8 @@ build_module() { # FLAVOUR
 	[ -f "$KROOT/$f/ready" ] || die "$f kernel not fetched (tests/matrix/fetch.sh)"
 	mkdir -p "$src"
 	# A private copy per flavour: builds for several kernels can run at once.
-	cp "$REPO_DIR"/kmod/{Kbuild,Makefile,*.c,*.h} "$src/"
+	# cp -p keeps times, so an unchanged module is not rebuilt.
+	cp -p "$REPO_DIR"/kmod/{Kbuild,Makefile,*.c,*.h} "$src/"
 	make -s -C "$headers" M="$src" modules >"$WORK/$f/kbuild.log" 2>&1 ||
 		{ cat "$WORK/$f/kbuild.log" >&2; die "module build for $f failed"; }
 	if grep -qiE 'warning|error' "$WORK/$f/kbuild.log"; then
@@ -39,8 +40,9 @@ build_initrd() { # FLAVOUR ARCH
 	cp "$KROOT/busybox-$arch/busybox" "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
 	cp "$MATRIX_DIR/init.sh" "$root/init"
+	cp "$MATRIX_DIR/steps.sh" "$root/steps.sh"
 	chmod 755 "$root/init"
-	cp "$WORK/$f/kmod/ko5204.ko" "$root/ko5204.ko"
+	strip --strip-debug -o "$root/ko5204.ko" "$WORK/$f/kmod/ko5204.ko"
 	cp "$WORK/ktest-$arch" "$root/ktest"
 	(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$WORK/$f/initrd.gz"
 }

@@ -8,12 +8,14 @@ DEBS=$CACHE/debs
 KROOT=$CACHE/kernels
 WORK=${VMTOUR_MATRIX_WORK:-$CACHE/matrix-work}
 
-# Rows: name, Debian flavour, Debian architecture, QEMU binary, QEMU cpu.
+# Rows: name, Debian flavour, Debian architecture, QEMU binary, QEMU cpu, kernel arguments.
+# KPTI ("pti=on") where the kernel supports it, on every other row, so that both the plain
+# and the isolated page tables are checked (32-bit KPTI needs PAE).
 ROWS=(
-	"2level 686 i386 qemu-system-i386 qemu32"
-	"pae 686-pae i386 qemu-system-i386 max"
-	"4level amd64 amd64 qemu-system-x86_64 qemu64"
-	"5level amd64 amd64 qemu-system-x86_64 max"
+	"2level 686 i386 qemu-system-i386 qemu32 -"
+	"pae 686-pae i386 qemu-system-i386 max pti=on"
+	"4level amd64 amd64 qemu-system-x86_64 qemu64 -"
+	"5level amd64 amd64 qemu-system-x86_64 max pti=on"
 )
 
 die() {

@@ -178,7 +178,7 @@ static int garbage(void)
 	EXPECT("walk, negative", "walk -1\n", -EINVAL);
 	EXPECT("walk, 2^64", "walk 0x10000000000000000\n", -EINVAL);
 	EXPECT("walk, beyond 32 bits or non-canonical",
-	       is64 ? "walk 0x0000800000000000\n" : "walk 0x100000000\n", -EINVAL);
+	       is64 ? "walk 0x8000000000000000\n" : "walk 0x100000000\n", -EINVAL);
 	EXPECT("snapshot, bad numbers", "snapshot 12abc 0x2000\n", -EINVAL);
 	EXPECT("snapshot, end before start", "snapshot 0x3000 0x2000\n", -EINVAL);
 	EXPECT("snapshot, empty range", "snapshot 0x3000 0x3000\n", -EINVAL);

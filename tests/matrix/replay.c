@@ -248,8 +248,9 @@ int main(int argc, char **argv)
 		src_count[i].agree += same;
 		if (!same && bad++ < 20) {
 			if (ok)
-				printf("DISAGREE %s:%d: %s says 0x%" PRIx64 " -> %s, the tables give 0x%" PRIx64 "\n",
-				       argv[1], x->line, x->source, x->va, x->fault ? "fault" : "a PA", pa);
+				printf("DISAGREE %s:%d: %s says 0x%" PRIx64 " -> %s0x%" PRIx64 ", the tables give 0x%" PRIx64 "\n",
+				       argv[1], x->line, x->source, x->va, x->fault ? "fault, not " : "",
+				       x->fault ? pa : x->pa, pa);
 			else
 				printf("DISAGREE %s:%d: %s says 0x%" PRIx64 " -> 0x%" PRIx64 ", the tables fault\n",
 				       argv[1], x->line, x->source, x->va, x->pa);

@@ -1,0 +1,128 @@
+#!/bin/bash
+# The real-kernel matrix: boot Debian's kernels under QEMU (TCG), run ko5204 and the ktest helper
+# inside, bring every snapshot back and replay it on the host, with vmsim's walker
+# (`vmsim check`) and with tests/matrix/replay.c, and compare with what the kernel and pagemap
+# answered.  Prints a table; exits non-zero on any failure.
+#
+#   bash tests/matrix/run.sh               # all four rows
+#   bash tests/matrix/run.sh 4level pae    # some rows
+#
+# Environment: VMTOUR_CACHE (downloads, default ~/.cache/vmtour), VMSIM (default
+# build/default/vmsim), VMTOUR_MATRIX_VMSIM=optional to run without vmsim check (said loudly),
+# VMTOUR_MATRIX_TIMEOUT (seconds per boot, default 240).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/checks.sh"
+
+T0=$(date +%s.%N)
+RUN=$WORK/run
+RESULTS=$RUN
+COUNTS=$RUN/counts
+REPLAY=$WORK/replay
+VMSIM=${VMSIM:-$REPO_DIR/build/default/vmsim}
+TIMEOUT=${VMTOUR_MATRIX_TIMEOUT:-240}
+FAILED=()
+
+need() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || die "$c is missing: run 'bash tests/matrix/setup.sh' first"
+	done
+}
+
+boot() { # NAME FLAVOUR QEMU CPU KERNEL-ARGS
+	local name=$1 flavour=$2 qemu=$3 cpu=$4 args=${5#-} d=$RUN/$1
+	rm -rf "$d" && mkdir -p "$d"
+	local t0 rc=0
+	t0=$(date +%s.%N)
+	timeout "$TIMEOUT" "$qemu" -accel tcg -cpu "$cpu" -m 1024 -smp 1 -nographic -no-reboot \
+		-monitor none -serial "file:$d/console.log" -serial "file:$d/data.raw" \
+		-kernel "$KROOT/$flavour/vmlinuz" -initrd "$WORK/$flavour/initrd.gz" \
+		-append "console=ttyS0 quiet panic=-1 oops=panic log_buf_len=4M $args" >"$d/qemu.log" 2>&1 || rc=$?
+	echo "$rc $(echo "$(date +%s.%N) - $t0" | bc)" >"$d/boot.rc"
+}
+
+# Split the guest's results (ttyS1) into one file per "=== BEGIN name" block.
+unpack() { # DIR
+	local d=$1
+	tr -d '\r' <"$d/data.raw" >"$d/data.txt"
+	mkdir -p "$d/out"
+	awk -v dir="$d/out" '
+		/^=== BEGIN / { f = dir "/" $3; printf "" > f; next }
+		/^=== END / { close(f); f = ""; next }
+		f != "" { print >> f }
+	' "$d/data.txt"
+}
+
+check_row() { # ROWNAME
+	local row=$1 d=$RUN/$1 rc secs
+	read -r rc secs <"$d/boot.rc"
+	echo "$row $secs" >>"$RUN/times"
+	unpack "$d"
+	if [ "$rc" != 0 ] || ! grep -q '^=== DONE' "$d/data.txt"; then
+		fail "$row" "the guest did not finish (qemu exit $rc after ${secs}s)" "$d/console.log"
+		return
+	fi
+	if grep -qE "$KERNEL_TROUBLE" "$d/console.log"; then
+		fail "$row" "the console has a warning or an oops" "$d/console.log"
+	fi
+	check_results "$row" "$d" "$d/out"
+}
+
+main() {
+	need qemu-system-x86_64 qemu-system-i386 gcc make cpio gzip bc apt-get dpkg timeout
+	SELECTED=("$@")
+	if [ ${#SELECTED[@]} -eq 0 ]; then
+		SELECTED=(2level pae 4level 5level)
+	fi
+	local row r flavours=()
+	for row in "${SELECTED[@]}"; do
+		r=$(printf '%s\n' "${ROWS[@]}" | awk -v n="$row" '$1 == n')
+		[ -n "$r" ] || die "unknown row $row (2level pae 4level 5level)"
+		set -- $r
+		[[ " ${flavours[*]} " == *" $2 "* ]] || flavours+=("$2")
+	done
+
+	if vmsim_has_check; then
+		log "replaying with $VMSIM check and with tests/matrix/replay.c"
+	elif [ "${VMTOUR_MATRIX_VMSIM:-required}" = optional ]; then
+		log "WARNING: $VMSIM has no 'check' command: replaying with tests/matrix/replay.c ONLY"
+	else
+		die "$VMSIM does not exist or has no 'check' command: build vmsim first (or set VMTOUR_MATRIX_VMSIM=optional to replay with tests/matrix/replay.c only)"
+	fi
+
+	bash "$MATRIX_DIR/fetch.sh" "${flavours[@]}"
+	bash "$MATRIX_DIR/build.sh" "${flavours[@]}"
+	gcc -O2 -Wall -Wextra -Werror -o "$WORK/replay" "$MATRIX_DIR/replay.c"
+	local t1
+	t1=$(date +%s.%N)
+
+	mkdir -p "$RUN"
+	: >"$RUN/counts"
+	: >"$RUN/times"
+	for row in "${SELECTED[@]}"; do
+		set -- $(printf '%s\n' "${ROWS[@]}" | awk -v n="$row" '$1 == n')
+		boot "$1" "$2" "$4" "$5" "$6" &
+	done
+	wait
+	local t2
+	t2=$(date +%s.%N)
+	for row in "${SELECTED[@]}"; do
+		check_row "$row"
+	done
+	table
+	while read -r row secs; do
+		printf 'boot %-7s %5.1f s\n' "$row" "$secs"
+	done <"$RUN/times"
+	printf 'matrix: fetch+build %.1f s, boots (in parallel) %.1f s, total %.1f s\n' \
+		"$(echo "$t1 - $T0" | bc)" "$(echo "$t2 - $t1" | bc)" "$(echo "$(date +%s.%N) - $T0" | bc)"
+	if [ ${#FAILED[@]} -gt 0 ]; then
+		echo "matrix: ${#FAILED[@]} failure(s):"
+		printf '  %s\n' "${FAILED[@]}"
+		echo "matrix: 0 passed, ${#SELECTED[@]} failed"
+		exit 1
+	fi
+	echo "matrix: ${#SELECTED[@]} passed, 0 failed"
+}
+
+main "$@"

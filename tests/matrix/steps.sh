@@ -1,0 +1,43 @@
+#!/bin/sh
+# The matrix's steps with ko5204, run as root where the module can be loaded: inside each QEMU
+# guest (from init.sh) or on your own machine (from local.sh).  POSIX sh (busybox in the guest).
+#   steps.sh OUTDIR KO KTEST
+# Every step's output goes to OUTDIR/NAME, its exit status to OUTDIR/status.
+OUT=$1
+KO=$2
+KTEST=$3
+mkdir -p "$OUT" || exit 1
+cd "$OUT" || exit 1
+: >status
+
+step() { # NAME COMMAND...: run it, keep its output and exit status
+	name=$1
+	shift
+	"$@" >"$name" 2>"$name.err"
+	echo "$name $?" >>status
+	[ -s "$name.err" ] || rm -f "$name.err"
+}
+
+echo "ko5204-matrix: start" >/dev/kmsg
+uname -r >uname
+step insmod insmod "$KO"
+step noalloc "$KTEST" cmd snapshot vmalloc	# must fail: nothing allocated yet
+step vmalloc "$KTEST" cmd vmalloc
+step kmalloc "$KTEST" cmd kmalloc
+step vmalloc.machine "$KTEST" cmd snapshot vmalloc
+step kmalloc.machine "$KTEST" cmd snapshot kmalloc
+step ubuf.machine "$KTEST" ubuf
+step map "$KTEST" cmd map
+step walk "$KTEST" cmd walk 0x1000
+for i in 1 2; do
+	step rmmod$i rmmod ko5204
+	[ -e /proc/pagetable ] && echo "/proc/pagetable is still there after rmmod" >>problems
+	step insmod$i insmod "$KO"
+	step vmalloc$i "$KTEST" cmd vmalloc
+done
+step garbage "$KTEST" garbage
+step stress "$KTEST" stress
+step rmmod rmmod ko5204
+# The kernel log from the start marker on.
+dmesg | sed -n '/ko5204-matrix: start/,$p' >dmesg
+exit 0
