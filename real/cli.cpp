@@ -1,0 +1,161 @@
+#include "cli.hpp"
+
+#include "error.hpp"
+#include "experiment.hpp"
+#include "output.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cstdio>
+
+namespace vmtour {
+
+namespace {
+
+constexpr const char* FOOTER = R"(
+Each page is touched, then translated through /proc/self/pagemap. One line per page:
+  VA=0x<virtual address> -> PA=0x<physical address>
+PA is the frame the kernel mapped the page to, plus the VA's offset in the page. Without a
+frame it says why: PA=unknown (the kernel hid it, see below), PA=none (not present),
+PA=swapped. --flags adds the decoded pagemap bits (present, exclusive, soft-dirty, ...) and,
+as root, what /proc/kpageflags says of the frame (thp, hugetlb, zero-page).
+
+Why root: since Linux 4.2 pagemap shows frame numbers only to a process with CAP_SYS_ADMIN,
+and /proc/kpageflags is readable by root only. Without it vmreal still runs, prints
+PA=unknown, says so and exits with 3.
+
+A summary goes to stderr: pages, present, distinct frames, physically contiguous runs, huge
+page ranges, the kernel's page-table memory (VmPTE) before and after, and what vmsim's cost
+model predicts for the same addresses.
+
+Exit codes: 0 done; 1 the system refused (mmap, mlock, /proc); 2 bad options or input;
+3 done, but the kernel hid the physical addresses (no CAP_SYS_ADMIN).
+Examples:
+  sudo vmreal -b 4K -m 64M -o out_4k.txt
+  sudo vmreal -b 1G -m 64M --thp on --flags
+  sudo vmreal -b 1G -m 16M --touch read --flags     # every page maps the zero page)";
+
+std::string upper(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+}  // namespace
+
+void setup_vmreal(CLI::App& app, Options& o) {
+    app.description(
+        "vmreal: allocate memory, touch every page, and print where each virtual page really lives "
+        "in physical memory, read from the running kernel.");
+    app.footer(FOOTER);
+    app.add_option("-b,--block", o.block,
+                   "How to allocate. 4K: one separate page-sized, page-aligned block per page, held in a "
+                   "pointer array (addresses scatter). 1G: one contiguous block of SIZE bytes (the name is "
+                   "historical: the size is -m)")
+        ->option_text("4K|1G")
+        ->required();
+    app.add_option("-m,--memory", o.memory, "Total to allocate: 4096, 64M, 1G (K, M, G are powers of 1024)")
+        ->option_text("SIZE")
+        ->required();
+    app.add_option("-o,--output", o.output,
+                   "Write the lines to FILE instead of stdout (a temporary file, renamed when complete)")
+        ->option_text("FILE");
+    app.add_option("--touch", o.touch,
+                   "How each page is touched first. write: a private frame per page. read: the kernel maps "
+                   "the shared zero page")
+        ->option_text("write|read (default write)");
+    app.add_option("--format", o.format, "Output format")->option_text("text|csv|json (default text)");
+    app.add_flag("--flags", o.flags, "Add the decoded pagemap bits and kpageflags kinds to every line");
+    app.add_option("--thp", o.thp,
+                   "Advise transparent huge pages for the memory (madvise MADV_HUGEPAGE / MADV_NOHUGEPAGE); "
+                   "default: the system policy")
+        ->option_text("on|off");
+    app.add_flag("--populate", o.populate, "Fault the memory in when it is mapped (MAP_POPULATE)");
+    app.add_flag("--mlock", o.mlock, "Lock the memory (mlock), so its frames cannot be swapped out");
+    app.add_flag("--reread", o.reread, "Read pagemap a second time at the end and report frames that moved");
+    app.add_option("--allocator", o.allocator,
+                   "4K blocks from: pool (a page allocator, memory = SIZE) or libc (posix_memalign, which "
+                   "uses about twice SIZE)")
+        ->option_text("pool|libc (default pool)");
+    app.add_flag("-q,--quiet", o.quiet, "No summary on stderr");
+}
+
+Parsed<Config> validate(const Options& o) {
+    Parsed<Config> out;
+    Config& c = out.value;
+    auto bad = [&](std::string message) {
+        out.error = std::move(message);
+        return out;
+    };
+
+    const std::string block = upper(o.block);
+    if (block == "4K") c.alloc.mode = BlockMode::Pages4K;
+    else if (block == "1G") c.alloc.mode = BlockMode::Big;
+    else return bad(fmt::format("-b {}: use 4K (one block per page) or 1G (one block of SIZE bytes)", o.block));
+    c.block_word = block;
+
+    auto size = parse_size(o.memory);
+    if (!size) return bad(fmt::format("-m {}: {}", o.memory, size.error));
+    if (size.value % 4096 != 0)
+        return bad(fmt::format("-m {}: not a whole number of 4K pages (try {})", o.memory,
+                               format_size((size.value / 4096 + 1) * 4096)));
+    c.alloc.size = size.value;
+
+    if (o.touch == "write") c.touch = Touch::Write;
+    else if (o.touch == "read") c.touch = Touch::Read;
+    else return bad(fmt::format("--touch {}: use write or read", o.touch));
+
+    auto format = report_format_from(o.format);
+    if (!format) return bad(fmt::format("--format {}: use text, csv or json", o.format));
+    c.format = *format;
+
+    if (o.thp.empty()) c.alloc.thp = ThpAdvice::Default;
+    else if (o.thp == "on") c.alloc.thp = ThpAdvice::On;
+    else if (o.thp == "off") c.alloc.thp = ThpAdvice::Off;
+    else return bad(fmt::format("--thp {}: use on or off", o.thp));
+
+    if (o.allocator == "pool") c.alloc.allocator = Allocator::Pool;
+    else if (o.allocator == "libc") c.alloc.allocator = Allocator::Libc;
+    else return bad(fmt::format("--allocator {}: use pool or libc", o.allocator));
+    if (c.alloc.allocator == Allocator::Libc && c.alloc.mode != BlockMode::Pages4K)
+        return bad("--allocator libc applies to -b 4K only");
+    if (c.alloc.allocator == Allocator::Libc && (c.alloc.thp != ThpAdvice::Default || o.populate))
+        return bad("--thp and --populate need --allocator pool: malloc decides where its blocks live");
+
+    c.alloc.populate = o.populate;
+    c.alloc.mlock = o.mlock;
+    c.flags = o.flags;
+    c.reread = o.reread;
+    c.quiet = o.quiet;
+    c.output = o.output;
+    return out;
+}
+
+int run_vmreal(const Options& options) {
+    auto config = validate(options);
+    if (!config) {
+        std::fprintf(stderr, "vmreal: %s\n", config.error.c_str());
+        return EXIT_USAGE;
+    }
+    try {
+        OutputFile out(config.value.output);
+        Experiment ex = run_experiment(config.value);
+        write_report_to(ex, out);
+        out.commit();
+        if (!config.value.quiet) print_summary(ex, stderr);
+        if (ex.pfn_hidden) {
+            std::fprintf(stderr, "vmreal: %s\n", hidden_message(ex).c_str());
+            return EXIT_PFN_HIDDEN;
+        }
+        return 0;
+    } catch (const RealError& e) {
+        std::fprintf(stderr, "vmreal: %s\n", e.what());
+        return e.code;
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "vmreal: out of memory for vmreal's own bookkeeping\n");
+        return EXIT_RUNTIME;
+    }
+}
+
+}  // namespace vmtour
