@@ -34,13 +34,6 @@ constexpr const PagingMode* ALL[] = {&LEGACY2, &PAE, &LONG4, &LONG5};
 
 }  // namespace
 
-bool PagingMode::is_canonical(std::uint64_t va) const {
-    if (!canonical) return va < va_limit();
-    // Bits 63..va_bits-1 must all be equal (SDM 3.3.7.1).
-    const std::uint64_t upper = va >> (va_bits - 1);
-    return upper == 0 || upper == (~std::uint64_t{0} >> (va_bits - 1));
-}
-
 long double PagingMode::flat_table_bytes() const {
     return std::ldexp(static_cast<long double>(entry_size), static_cast<int>(va_bits - bits::PAGE_SHIFT));
 }

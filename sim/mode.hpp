@@ -58,7 +58,12 @@ struct PagingMode {
     std::uint64_t table_bytes(unsigned lvl) const { return level[lvl].entries() * entry_size; }
     // Largest virtual address + 1 (2^32, 2^48, 2^57); in 64-bit modes the upper half is sign-extended.
     std::uint64_t va_limit() const { return std::uint64_t{1} << va_bits; }
-    bool is_canonical(std::uint64_t va) const;
+    bool is_canonical(std::uint64_t va) const {
+        if (!canonical) return va < va_limit();
+        // Bits 63..va_bits-1 must all be equal (SDM 3.3.7.1).
+        const std::uint64_t upper = va >> (va_bits - 1);
+        return upper == 0 || upper == (~std::uint64_t{0} >> (va_bits - 1));
+    }
     // Bytes of a single-level ("flat") table mapping the whole space with 4 KB pages.
     long double flat_table_bytes() const;
 };

@@ -16,9 +16,9 @@ std::uint64_t Machine::root() const {
     return ctl.cr3 & range(hi, lo);
 }
 
-Mmu::Mmu(const Machine& m) : m_(m), mode_(*m.mode), entry_size_(m.mode->entry_size) {
+Mmu::Mmu(const Machine& m) : m_(m), mode_(*m.mode), levels_(m.mode->level_count), root_(m.root()) {
     const unsigned maxphy = m.maxphyaddr();
-    const bool wide = entry_size_ == 8;
+    const bool wide = mode_.entry_size == 8;
     // The highest physical bit an entry can hold: 31 in 32-bit paging, else MAXPHYADDR-1.
     const unsigned phys_hi = wide ? maxphy - 1 : 31;
     // Bits rsvd_top..MAXPHYADDR are reserved in 8-byte entries (SDM tables 4-8 to 4-20).
@@ -37,17 +37,19 @@ Mmu::Mmu(const Machine& m) : m_(m), mode_(*m.mode), entry_size_(m.mode->entry_si
         Level& l = lv_[i];
         l.shift = d.shift;
         l.index_mask = d.entries() - 1;
-        l.last = i + 1 == mode_.level_count;
+        const bool last = i + 1 == mode_.level_count;
         l.pse36 = d.pse36;
-        l.has_perms = !d.pdpte_pae;
-        l.leaf_ok = l.last || (d.large_leaf && (!d.needs_pse || m.ctl.cr4_pse));
+        l.no_perms = d.pdpte_pae ? bit(bits::RW) | bit(bits::US) : 0;
+        if (last) l.leaf_test = bit(bits::P);
+        else if (d.large_leaf && (!d.needs_pse || m.ctl.cr4_pse)) l.leaf_test = bit(bits::PS);
+        else l.leaf_test = 0;
         l.rsvd_table = rsvd_phys | rsvd_xd;
         if (d.ps_reserved) l.rsvd_table |= bit(bits::PS);
         if (d.pdpte_pae) {
             l.rsvd_table = range(63, maxphy);
             for (unsigned b : bits::PDPTE_RSVD_LOW) l.rsvd_table |= bit(b);
         }
-        if (l.last) {
+        if (last) {
             l.rsvd_leaf = rsvd_phys | rsvd_xd;
             l.frame_leaf = range(phys_hi, bits::PAGE_SHIFT);
         } else if (d.pse36) {
@@ -62,9 +64,10 @@ Mmu::Mmu(const Machine& m) : m_(m), mode_(*m.mode), entry_size_(m.mode->entry_si
 }
 
 // The walk (SDM 4.3-4.6). One loop for every mode: each level reads one entry, stops on P=0 or a
-// reserved bit, narrows the permissions, and either ends at a leaf or moves to the next table.
-// The permission decision comes after the leaf, as on the CPU. Record=false drops the trace.
-template <bool Record>
+// reserved bit, and either ends at a leaf or moves to the next table. Rights are gathered as bits:
+// R/W and U/S ANDed over the levels, XD ORed, and judged after the leaf, as on the CPU.
+// Record=false drops the trace; EntrySize (4 or 8) is a template argument so the load is fixed.
+template <bool Record, unsigned EntrySize>
 std::uint64_t Mmu::run(std::uint64_t va, Access access, Walk* w) const {
     auto fail = [&](FaultReason reason, int level, std::uint32_t code) {
         if constexpr (Record) {
@@ -73,55 +76,58 @@ std::uint64_t Mmu::run(std::uint64_t va, Access access, Walk* w) const {
         }
         return NO_TRANSLATION;
     };
-    const bool write = access.type == AccessType::Write;
-    const bool fetch = access.type == AccessType::Execute;
-    // The error code's W/R, U/S and I/D bits describe the access, whatever the fault.
-    std::uint32_t code = (write ? pf::WR : 0) | (access.user ? pf::US : 0);
-    if (fetch && (xd_mask_ || m_.ctl.cr4_smep)) code |= pf::ID;
-
+    auto perms_of = [&](std::uint64_t and_bits, std::uint64_t or_bits) {
+        return Perms{bits::test(and_bits, bits::US), bits::test(and_bits, bits::RW), !(or_bits & xd_mask_)};
+    };
     if (!mode_.is_canonical(va)) return fail(FaultReason::NonCanonical, -1, 0);
 
-    Perms perms;
-    std::uint64_t table = m_.root();
-    for (unsigned i = 0; i < mode_.level_count; ++i) {
-        const Level& l = lv_[i];
-        const unsigned index = static_cast<unsigned>((va >> l.shift) & l.index_mask);
-        const std::uint64_t entry_addr = table + std::uint64_t{index} * entry_size_;
-        const std::uint64_t raw = m_.mem.read_entry(entry_addr, entry_size_);
+    const PhysMem& mem = m_.mem;
+    std::uint64_t table = root_;
+    std::uint64_t and_bits = ~std::uint64_t{0};
+    std::uint64_t or_bits = 0;
+    const Level* l = lv_.data();
+    for (unsigned i = 0; i < levels_; ++i, ++l) {
+        const unsigned index = static_cast<unsigned>((va >> l->shift) & l->index_mask);
+        const std::uint64_t entry_addr = table + std::uint64_t{index} * EntrySize;
+        const std::uint64_t raw = EntrySize == 8 ? mem.read64(entry_addr) : mem.read32(entry_addr);
         Step* s = nullptr;
         if constexpr (Record) {
             s = &w->steps[w->step_count++];
-            *s = Step{i, table, index, entry_addr, raw, StepKind::NotPresent, 0, 0, perms};
+            *s = Step{i, table, index, entry_addr, raw, StepKind::NotPresent, 0, 0, perms_of(and_bits, or_bits)};
         }
-        if (!bits::test(raw, bits::P)) return fail(FaultReason::NotPresent, static_cast<int>(i), code);
+        // The error code's W/R, U/S and I/D bits describe the access, whatever the fault.
+        auto code = [&] {
+            std::uint32_t c = (access.type == AccessType::Write ? pf::WR : 0) | (access.user ? pf::US : 0);
+            if (access.type == AccessType::Execute && (xd_mask_ || m_.ctl.cr4_smep)) c |= pf::ID;
+            return c;
+        };
+        if (!bits::test(raw, bits::P)) return fail(FaultReason::NotPresent, static_cast<int>(i), code());
 
-        const bool leaf = l.last || (l.leaf_ok && bits::test(raw, bits::PS));
-        const std::uint64_t rsvd = raw & (leaf ? l.rsvd_leaf : l.rsvd_table);
+        const bool leaf = raw & l->leaf_test;
+        const std::uint64_t rsvd = raw & (leaf ? l->rsvd_leaf : l->rsvd_table);
         if (rsvd) {
             if constexpr (Record) {
                 s->kind = StepKind::Reserved;
                 s->reserved = rsvd;
             }
-            return fail(FaultReason::ReservedBit, static_cast<int>(i), code | pf::P | pf::RSVD);
+            return fail(FaultReason::ReservedBit, static_cast<int>(i), code() | pf::P | pf::RSVD);
         }
-        if (l.has_perms) {
-            perms.user = perms.user && bits::test(raw, bits::US);
-            perms.writable = perms.writable && bits::test(raw, bits::RW);
-            perms.executable = perms.executable && !(raw & xd_mask_);
-        }
+        and_bits &= raw | l->no_perms;
+        or_bits |= raw;
         if (!leaf) {
             table = raw & frame_table_;
             if constexpr (Record) {
                 s->kind = StepKind::Table;
                 s->next = table;
-                s->perms = perms;
+                s->perms = perms_of(and_bits, or_bits);
             }
             continue;
         }
 
-        std::uint64_t frame = raw & l.frame_leaf;
-        if (l.pse36) frame |= ((raw >> bits::PSE36_LOW) & (bit(pse36_bits_) - 1)) << bits::PSE36_PA_SHIFT;
-        const std::uint64_t pa = frame | (va & (bit(l.shift) - 1));
+        std::uint64_t frame = raw & l->frame_leaf;
+        if (l->pse36) frame |= ((raw >> bits::PSE36_LOW) & (bit(pse36_bits_) - 1)) << bits::PSE36_PA_SHIFT;
+        const std::uint64_t pa = frame | (va & (bit(l->shift) - 1));
+        const Perms perms = perms_of(and_bits, or_bits);
         if constexpr (Record) {
             s->kind = StepKind::Leaf;
             s->next = frame;
@@ -131,6 +137,8 @@ std::uint64_t Mmu::run(std::uint64_t va, Access access, Walk* w) const {
         // Access rights (SDM 4.6). User accesses need U/S=1 everywhere; writes need R/W=1
         // everywhere (for the supervisor only when CR0.WP=1); fetches need XD=0 everywhere.
         // A supervisor touching a user page is stopped by SMEP (fetch) or SMAP (data, AC=0).
+        const bool write = access.type == AccessType::Write;
+        const bool fetch = access.type == AccessType::Execute;
         FaultReason denied{};
         bool deny = true;
         if (access.user && !perms.user) denied = FaultReason::SupervisorPage;
@@ -140,27 +148,28 @@ std::uint64_t Mmu::run(std::uint64_t va, Access access, Walk* w) const {
         else if (write && !perms.writable && (access.user || m_.ctl.cr0_wp)) denied = FaultReason::ReadOnly;
         else if (fetch && !perms.executable) denied = FaultReason::NoExecute;
         else deny = false;
-        if (deny) return fail(denied, static_cast<int>(i), code | pf::P);
+        if (deny) return fail(denied, static_cast<int>(i), code() | pf::P);
 
         if constexpr (Record) {
             w->ok = true;
-            w->translation = Translation{pa, bit(l.shift), i, perms};
+            w->translation = Translation{pa, bit(l->shift), i, perms};
         }
         return pa;
     }
-    return fail(FaultReason::NotPresent, -1, code);  // unreachable: the last level is a leaf
+    return NO_TRANSLATION;  // unreachable: the last level's leaf_test is P
 }
 
 Walk Mmu::walk(std::uint64_t va, Access access) const {
     Walk w;
     w.va = va;
     w.access = access;
-    run<true>(va, access, &w);
+    if (mode_.entry_size == 8) run<true, 8>(va, access, &w);
+    else run<true, 4>(va, access, &w);
     return w;
 }
 
 std::uint64_t Mmu::translate(std::uint64_t va, Access access) const {
-    return run<false>(va, access, nullptr);
+    return mode_.entry_size == 8 ? run<false, 8>(va, access, nullptr) : run<false, 4>(va, access, nullptr);
 }
 
 Walk walk(const Machine& m, std::uint64_t va, Access access) { return Mmu(m).walk(va, access); }

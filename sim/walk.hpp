@@ -105,35 +105,34 @@ public:
 
     // For code that visits tables rather than walking one address (dump, memory map): does a
     // present entry at this level map a page, and where is the table a non-leaf entry points to?
-    bool is_leaf(unsigned level, std::uint64_t raw) const {
-        return lv_[level].last || (lv_[level].leaf_ok && bits_test_ps(raw));
-    }
+    bool is_leaf(unsigned level, std::uint64_t raw) const { return raw & lv_[level].leaf_test; }
     std::uint64_t next_table(std::uint64_t raw) const { return raw & frame_table_; }
     const Machine& machine() const { return m_; }
 
 private:
-    static bool bits_test_ps(std::uint64_t raw) { return (raw >> 7) & 1; }  // bits::PS
-    template <bool Record>
+    template <bool Record, unsigned EntrySize>
     std::uint64_t run(std::uint64_t va, Access access, Walk* w) const;
 
+    // What one level needs during a walk, worked out from the mode and the control bits.
     struct Level {
         unsigned shift;
         std::uint64_t index_mask;
+        std::uint64_t leaf_test;    // raw & leaf_test != 0 means a leaf: P for the last level,
+                                    // PS where large pages exist (and CR4.PSE allows), else 0
         std::uint64_t rsvd_table;   // reserved bits when the entry points to a table
         std::uint64_t rsvd_leaf;    // reserved bits when it maps a page
         std::uint64_t frame_leaf;   // the page frame's bits in a leaf
-        bool leaf_ok;               // may map a page here (PS honoured, or the last level)
-        bool last;
+        std::uint64_t no_perms;     // R/W and U/S for a PAE PDPTE, which has neither (read as 1)
         bool pse36;
-        bool has_perms;             // R/W, U/S and XD exist (not in a PAE PDPTE)
     };
     const Machine& m_;
     const PagingMode& mode_;
     std::array<Level, 5> lv_{};
+    unsigned levels_;
+    std::uint64_t root_;            // CR3's table address
     std::uint64_t frame_table_;     // the next table's address bits
     std::uint64_t xd_mask_;         // bit 63 when EFER.NXE=1 and the mode has XD, else 0
     unsigned pse36_bits_;           // how many physical bits above 31 a 4 MB PDE carries
-    unsigned entry_size_;
 };
 
 // Convenience for one-off walks (builds an Mmu each call).

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
             what = given + "give a command: translate, split, cost, map, dump or check";
         }
         if (what.empty()) what = "bad command line";
+        if (dynamic_cast<const CLI::ConversionError*>(&e)) what += " is not a valid value";
         const auto chosen = app.get_subcommands();
         fmt::print(stderr, "vmsim: {} (see 'vmsim {}--help')\n", what, chosen.empty() ? "" : chosen[0]->get_name() + " ");
         return EXIT_INPUT;
