@@ -1,0 +1,100 @@
+// Bad input: one line on stderr starting "vmreal: ", a non-zero exit, and no output file at all
+// (not even a partial or temporary one).
+#include "run_helpers.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+using namespace vmtour::test;
+
+namespace {
+
+// Runs vmreal with -o DIR/out and checks the error's shape; returns stderr.
+std::string expect_error(const std::vector<std::string>& args, int code) {
+    TempDir dir;
+    std::vector<std::string> all = args;
+    all.insert(all.end(), {"-o", dir.file("out")});
+    const RunResult r = vmreal(all);
+    INFO("vmreal " << args.at(0) << " ... stderr: " << r.err);
+    CHECK(r.code == code);
+    CHECK(r.out.empty());
+    CHECK(r.err.rfind("vmreal: ", 0) == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(dir.entries().empty());  // neither out nor .out.vmreal-XXXXXX
+    return r.err;
+}
+
+// Runs `sh -c script` in a private mount namespace (root: unshare(1) from util-linux).
+RunResult in_mount_namespace(const std::string& script) {
+    const std::string unshare = which("unshare");
+    INFO("unshare (util-linux) is needed to test a missing /proc or a full disk");
+    REQUIRE(!unshare.empty());
+    return run({unshare, "--mount", "--propagation", "private", "sh", "-c", script});
+}
+
+}  // namespace
+
+TEST_CASE("errors: bad sizes", "[errors]") {
+    CHECK_THAT(expect_error({"-b", "1G", "-m", "0"}, 2), Catch::Contains("-m 0"));
+    CHECK_THAT(expect_error({"-b", "1G", "-m", "-1"}, 2), Catch::Contains("-m -1"));
+    CHECK_THAT(expect_error({"-b", "1G", "-m", "12Q"}, 2), Catch::Contains("-m 12Q"));
+    CHECK_THAT(expect_error({"-b", "4K", "-m", "5000"}, 2), Catch::Contains("4K pages"));
+    CHECK_THAT(expect_error({"-b", "1G", "-m", "1T"}, 2), Catch::Contains("more than the memory available"));
+    CHECK_THAT(expect_error({"-b", "1G", "-m", "99999G"}, 2), Catch::Contains("more than the memory available"));
+}
+
+TEST_CASE("errors: bad options", "[errors]") {
+    CHECK_THAT(expect_error({"-b", "2K", "-m", "1M"}, 2), Catch::Contains("-b 2K"));
+    CHECK_THAT(expect_error({"-m", "1M"}, 2), Catch::Contains("--block is required"));
+    CHECK_THAT(expect_error({"-b", "1G", "-m", "1M", "--format", "xml"}, 2), Catch::Contains("--format xml"));
+    CHECK_THAT(expect_error({"-b", "1G", "-m", "1M", "--touch", "poke"}, 2), Catch::Contains("--touch poke"));
+    CHECK_THAT(expect_error({"-b", "1G", "-m", "1M", "--thp", "yes"}, 2), Catch::Contains("--thp yes"));
+    CHECK_THAT(expect_error({"-b", "1G", "-m", "1M", "--bogus"}, 2), Catch::Contains("--bogus"));
+}
+
+TEST_CASE("errors: an unwritable -o", "[errors]") {
+    for (const char* path : {"/nonexistent-dir/out.txt", "/proc/vmreal-out.txt", "/tmp"}) {
+        INFO("-o " << path);
+        const RunResult r = vmreal({"-b", "1G", "-m", "64K", "-o", path});
+        CHECK(r.code == 2);
+        CHECK(r.out.empty());
+        CHECK(r.err.rfind("vmreal: -o ", 0) == 0);
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    }
+    CHECK_FALSE(exists("/proc/vmreal-out.txt"));
+}
+
+TEST_CASE("errors: a missing pagemap", "[errors]") {
+    TempDir dir;
+    // An empty /proc in a private mount namespace: no /proc/self/pagemap.
+    const RunResult r = in_mount_namespace("mount -t tmpfs none /proc && exec " + vmreal_path() +
+                                           " -b 1G -m 64K -o " + dir.file("out"));
+    INFO("stderr: " << r.err);
+    CHECK(r.code == 1);
+    CHECK(r.err == "vmreal: cannot open /proc/self/pagemap: No such file or directory (is /proc mounted? "
+                   "vmreal needs Linux's /proc/self/pagemap)\n");
+    CHECK(dir.entries().empty());
+}
+
+TEST_CASE("errors: a disk that fills up mid-write leaves no partial file", "[errors]") {
+    TempDir dir;
+    // 1024 lines of 47 bytes do not fit in a 16 KiB tmpfs.
+    const RunResult r = in_mount_namespace("mount -t tmpfs -o size=16k none " + dir.path + " && " + vmreal_path() +
+                                           " -b 1G -m 4M -q -o " + dir.file("out") + "; rc=$?; ls -A " + dir.path +
+                                           "; exit $rc");
+    INFO("stderr: " << r.err);
+    CHECK(r.code == 1);
+    CHECK_THAT(r.err, Catch::StartsWith("vmreal: writing ") && Catch::Contains("No space left on device"));
+    CHECK(r.out.empty());  // ls found nothing inside the full tmpfs
+}
+
+TEST_CASE("errors: an existing file is replaced only by a complete one", "[errors]") {
+    TempDir dir;
+    const std::string out = dir.file("out");
+    REQUIRE(vmreal({"-b", "1G", "-m", "64K", "-q", "-o", out}).code == 0);
+    const std::string before = read_file(out);
+    CHECK(vmreal({"-b", "1G", "-m", "12Q", "-o", out}).code == 2);
+    CHECK(read_file(out) == before);
+    CHECK(dir.entries().size() == 1);
+}
