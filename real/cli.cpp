@@ -32,6 +32,7 @@ model predicts for the same addresses.
 
 Exit codes: 0 done; 1 the system refused (mmap, mlock, /proc); 2 bad options or input;
 3 done, but the kernel hid the physical addresses (no CAP_SYS_ADMIN).
+
 Examples:
   sudo vmreal -b 4K -m 64M -o out_4k.txt
   sudo vmreal -b 1G -m 64M --thp on --flags
