@@ -42,6 +42,16 @@ void append_hex(std::string& out, std::uint64_t v) {  // shortest form, for swap
     out.append(s.data() + n, s.size() - n);
 }
 
+void append_flags(std::string& out, std::uint32_t flags, char separator) {
+    bool first = true;
+    for (const FlagName& f : FLAG_NAMES) {
+        if ((flags & f.flag) == 0) continue;
+        if (!first) out += separator;
+        out += f.name;
+        first = false;
+    }
+}
+
 void append_pa(std::string& out, const PageRecord& r) {
     if (r.pa) append_hex16(out, *r.pa);
     else out += pa_word(r.status == PaStatus::Known ? PaStatus::Hidden : r.status);
@@ -63,11 +73,7 @@ std::span<const FlagName> flag_names() { return FLAG_NAMES; }
 
 std::string flags_to_string(std::uint32_t flags, char separator) {
     std::string out;
-    for (const FlagName& f : FLAG_NAMES) {
-        if ((flags & f.flag) == 0) continue;
-        if (!out.empty()) out += separator;
-        out += f.name;
-    }
+    append_flags(out, flags, separator);
     return out;
 }
 
@@ -125,7 +131,8 @@ void ReportWriter::add(const PageRecord& r) {
         append_pa(buf_, r);
         if (with_flags_) {
             buf_ += " flags=";
-            buf_ += r.flags ? flags_to_string(r.flags, ',') : "-";
+            if (r.flags) append_flags(buf_, r.flags, ',');
+            else buf_ += '-';
             if (r.flags & kSwapped) {
                 buf_ += " swap=" + std::to_string(r.swap_type) + ':';
                 append_hex(buf_, r.swap_offset);
@@ -140,7 +147,9 @@ void ReportWriter::add(const PageRecord& r) {
         buf_ += ',';
         append_pa(buf_, r);
         if (with_flags_) {
-            buf_ += ',' + flags_to_string(r.flags, '|') + ',';
+            buf_ += ',';
+            append_flags(buf_, r.flags, '|');
+            buf_ += ',';
             if (r.flags & kSwapped) {
                 buf_ += std::to_string(r.swap_type) + ',';
                 append_hex(buf_, r.swap_offset);
