@@ -28,10 +28,18 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 #include <linux/vmalloc.h>
 
 #include "ko5204.h"
 #include "walk.h"
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "ko5204 needs Linux 6.1 or later"
+#endif
+#ifndef CONFIG_X86
+#error "ko5204 walks x86 page tables"
+#endif
 
 #define KO_PROC_NAME "pagetable"
 #define KO_WRITE_MAX 256

@@ -17,6 +17,7 @@
 #include <linux/slab.h>
 #include <linux/utsname.h>
 #include <linux/vmalloc.h>
+#include <asm/cpufeature.h>
 
 #include "ko5204.h"
 #include "walk.h"
@@ -106,7 +107,9 @@ static void emit_header(struct ko_text *t, const struct ko_cpu *cpu, u64 pgd_pa,
 		ko_printf(t, "# includes the vmalloc allocation 0x%lx 0x%lx\n", vm->start, vm->end);
 	if (start < km->end && km->start < end)
 		ko_printf(t, "# includes the kmalloc allocation 0x%lx 0x%lx\n", km->start, km->end);
-	ko_printf(t, "# cr3 is read_cr3_pa() in the kernel: with KPTI, the kernel's copy of the page tables\n");
+	ko_printf(t, "# cr3 is read_cr3_pa() in the kernel; KPTI is %s%s\n",
+		  boot_cpu_has(X86_FEATURE_PTI) ? "on" : "off",
+		  boot_cpu_has(X86_FEATURE_PTI) ? ": this is the kernel's copy of the page tables" : "");
 	if (pgd_pa != cpu->cr3_pa)
 		ko_printf(t, "# NOTE: the mm's pgd is at 0x%llx, not at cr3\n", pgd_pa);
 	ko_printf(t, "vmtour-machine 1\n");

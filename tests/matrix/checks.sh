@@ -16,7 +16,10 @@ fail() { # ROW MESSAGE [LOG]
 }
 
 vmsim_has_check() {
-	[ -x "$VMSIM" ] && "$VMSIM" --help 2>&1 | grep -qw check
+	local help
+	[ -x "$VMSIM" ] || return 1
+	help=$("$VMSIM" --help 2>&1) || true
+	grep -qw check <<<"$help"
 }
 
 # Replay one machine file with a walker; append "ROW SOURCE COMPARED AGREE WALKER" lines.
@@ -84,6 +87,18 @@ check_results() { # ROWNAME D O
 		[ "$n" -ge 256 ] || fail "$row" "only $n of the $m lines are in the kernel log"
 		grep -q "the module's walk agrees on 256;" "$o/$m" || fail "$row" "the module's walk disagrees with $m" "$o/$m"
 	done
+	# The memory map: one character per entry, 64 a line, user and kernel parts both seen.
+	local rows want_rows
+	case $want_mode in
+	2level) want_rows=16 ;;
+	pae) want_rows=32 ;;
+	*) want_rows=8 ;;
+	esac
+	rows=$(grep -cE '^0x[0-9a-f]+ [.XR*xr+?]{64}$' "$o/map" || true)
+	[ "$rows" = "$want_rows" ] || fail "$row" "map has $rows rows of 64 entries, not $want_rows" "$o/map"
+	grep -qE '^0x[0-9a-f]+ .*[+r*R]' "$o/map" || fail "$row" "map shows no user page" "$o/map"
+	grep -qE '^0x[0-9a-f]+ .*[xX]' "$o/map" || fail "$row" "map shows no kernel page" "$o/map"
+	grep -qE '^(leaf|fault)' "$o/walk" || fail "$row" "walk printed no result" "$o/walk"
 	for m in vmalloc kmalloc ubuf; do
 		replay_file "$row" "$o/$m.machine"
 	done

@@ -53,23 +53,35 @@ prepare() {
 	abi=${image#linux-image-}
 	abi=${abi%-"$flavour"}
 	common=linux-headers-$abi-common
+	# The host's (amd64) kbuild tools (fixdep, modpost, ...), of the same version if apt has it.
+	local kbuild kbver
+	kbuild=$(apt-cache depends "$headers$suffix" | awk '/Depends: linux-kbuild-/ { print $2; exit }')
+	kbuild=${kbuild%%:*}
+	[ -n "$kbuild" ] || die "cannot tell which linux-kbuild package $headers needs"
+	kbver=$ver
+	if ! apt-cache show "$kbuild:amd64=$ver" >/dev/null 2>&1; then
+		kbver=$(candidate "$kbuild:amd64")
+		log "no $kbuild $ver for amd64; using $kbver"
+	fi
 	download "$image" "$ver" "$arch"
 	download "$headers" "$ver" "$arch"
 	download "$common" "$ver" all
-	# The host's (amd64) kbuild tools of exactly the same kernel version.
-	download linux-kbuild-6.1 "$ver" amd64
+	download "$kbuild" "$kbver" amd64
+	[ "$PHASE" = download ] && return
 
 	rm -rf "$dest" && mkdir -p "$dest/x"
-	for f in "$(debfile "$image" "$ver" "$arch")" "$(debfile "$headers" "$ver" "$arch")" \
-		"$(debfile "$common" "$ver" all)" "$(debfile linux-kbuild-6.1 "$ver" amd64)"; do
+	# From the image only /boot (the modules would be 400 MB on disk for nothing).
+	dpkg-deb --fsys-tarfile "$(debfile "$image" "$ver" "$arch")" | tar -x -C "$dest/x" ./boot
+	for f in "$(debfile "$headers" "$ver" "$arch")" "$(debfile "$common" "$ver" all)" \
+		"$(debfile "$kbuild" "$kbver" amd64)"; do
 		dpkg -x "$f" "$dest/x"
 	done
 	local kver=$abi-$flavour
 	cp "$dest/x/boot/vmlinuz-$kver" "$dest/vmlinuz"
 	local h=$dest/x/usr/src/linux-headers-$kver c=$dest/x/usr/src/linux-headers-$abi-common
-	local kb=$dest/x/usr/lib/linux-kbuild-6.1
+	local kb=$dest/x/usr/lib/$kbuild
 	[ -d "$h" ] && [ -d "$c" ] && [ -d "$kb" ] || die "unexpected layout in the $flavour packages"
-	# The header trees point at the host's /usr/lib/linux-kbuild-6.1 and at
+	# The header trees point at the host's /usr/lib/linux-kbuild-* and at
 	# /usr/src/linux-headers-*-common; point them into the cache instead.
 	for d in "$h" "$c"; do
 		for l in scripts tools; do
@@ -105,14 +117,31 @@ prepare_busybox() {
 
 main() {
 	command -v apt-get >/dev/null || die "apt-get is needed (Debian)"
-	local want=("$@")
+	local want=("$@") f pids=()
 	[ ${#want[@]} -gt 0 ] || want=(686 686-pae amd64)
 	for f in "${want[@]}"; do
 		case $f in
-		686 | 686-pae) prepare "$f" i386; prepare_busybox i386 ;;
-		amd64) prepare "$f" amd64; prepare_busybox amd64 ;;
+		686 | 686-pae) prepare_busybox i386 ;;
+		amd64) prepare_busybox amd64 ;;
 		*) die "unknown flavour $f" ;;
 		esac
+	done
+	# Downloads one after the other (flavours share packages), then unpacking in parallel.
+	for PHASE in download extract; do
+		pids=()
+		for f in "${want[@]}"; do
+			local arch=i386
+			[ "$f" = amd64 ] && arch=amd64
+			if [ $PHASE = download ]; then
+				prepare "$f" "$arch"
+			else
+				prepare "$f" "$arch" &
+				pids+=($!)
+			fi
+		done
+	done
+	for f in "${pids[@]}"; do
+		wait "$f" || die "unpacking a kernel failed"
 	done
 }
 

@@ -38,6 +38,9 @@ done
 step garbage "$KTEST" garbage
 step stress "$KTEST" stress
 step rmmod rmmod ko5204
-# The kernel log from the start marker on.
-dmesg | sed -n '/ko5204-matrix: start/,$p' >dmesg
+# The kernel log from the last start marker on.
+dmesg >dmesg.all
+n=$(grep -n 'ko5204-matrix: start' dmesg.all | tail -n 1 | cut -d: -f1)
+tail -n +"${n:-1}" dmesg.all >dmesg
+rm -f dmesg.all
 exit 0

@@ -1,0 +1,53 @@
+#!/bin/bash
+# The matrix's check on this machine's own kernel, for a user who can load modules:
+# builds ko5204 against the running kernel's headers, loads and unloads it, runs the same steps as
+# each QEMU guest (vmalloc, kmalloc, a user-buffer snapshot, bad input, concurrent writers),
+# replays every snapshot with vmsim check (if built) and tests/matrix/replay.c, and prints the
+# same table.  Needs root and the headers: apt-get install linux-headers-$(uname -r).
+#
+#   sudo bash tests/matrix/local.sh
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/checks.sh"
+
+[ "$(id -u)" = 0 ] || die "run as root (insmod, physical addresses)"
+[ -e /proc/modules ] || die "this kernel cannot load modules (no /proc/modules); use tests/matrix/run.sh"
+[ ! -e /proc/pagetable ] || die "/proc/pagetable exists already: rmmod ko5204 first"
+case $(uname -m) in
+x86_64 | i?86) ;;
+*) die "ko5204 is for x86 ($(uname -m) here)" ;;
+esac
+KDIR=${KDIR:-/lib/modules/$(uname -r)/build}
+[ -d "$KDIR" ] || die "no kernel headers at $KDIR: apt-get install linux-headers-$(uname -r)"
+
+LOCAL=$(mktemp -d /tmp/vmtour-local.XXXXXX)
+RESULTS=$LOCAL
+COUNTS=$LOCAL/counts
+REPLAY=$LOCAL/replay
+VMSIM=${VMSIM:-$REPO_DIR/build/default/vmsim}
+SELECTED=(local)
+FAILED=()
+: >"$COUNTS"
+
+mkdir -p "$LOCAL/kmod"
+cp -p "$REPO_DIR"/kmod/{Kbuild,Makefile,*.c,*.h} "$LOCAL/kmod/"
+make -s -C "$KDIR" M="$LOCAL/kmod" modules || die "module build failed"
+gcc -O2 -Wall -Wextra -o "$LOCAL/ktest" "$MATRIX_DIR/ktest.c"
+gcc -O2 -Wall -Wextra -o "$REPLAY" "$MATRIX_DIR/replay.c"
+if ! vmsim_has_check; then
+	log "WARNING: $VMSIM has no 'check' command (build vmsim first): replaying with tests/matrix/replay.c only"
+fi
+
+sh "$MATRIX_DIR/steps.sh" "$LOCAL/local/out" "$LOCAL/kmod/ko5204.ko" "$LOCAL/ktest"
+if [ -e /proc/pagetable ]; then
+	rmmod ko5204 || true
+fi
+check_results local "$LOCAL/local" "$LOCAL/local/out"
+table
+echo "results in $LOCAL"
+if [ ${#FAILED[@]} -gt 0 ]; then
+	printf '  %s\n' "${FAILED[@]}"
+	echo "matrix: 0 passed, 1 failed"
+	exit 1
+fi
+echo "matrix: 1 passed, 0 failed"
