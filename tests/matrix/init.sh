@@ -1,6 +1,6 @@
 #!/bin/sh
-# /init of the matrix's initramfs: run steps.sh, then send every result file over the second
-# serial port (ttyS1) between "=== BEGIN name" and "=== END name" lines, then "=== DONE".
+# /init of the matrix's initramfs: run steps.sh, then send its results over the second serial
+# port (ttyS1) as a base64 tar.gz between "=== BEGIN out.tgz" and "=== END out.tgz", then "=== DONE".
 # The console (ttyS0) carries the kernel log.
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -9,11 +9,13 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /tmp
 sh /steps.sh /tmp/out /ko5204.ko /ktest
-for f in /tmp/out/*; do
-	echo "=== BEGIN ${f##*/}"
-	cat "$f"
-	echo "=== END ${f##*/}"
-done >/dev/ttyS1
-echo "=== DONE" >/dev/ttyS1
+# gzip and base64: the serial port is slow under emulation, the results are text that packs well.
+tar -czf /tmp/out.tgz -C /tmp/out .
+{
+	echo "=== BEGIN out.tgz"
+	base64 /tmp/out.tgz
+	echo "=== END out.tgz"
+	echo "=== DONE"
+} >/dev/ttyS1
 sync
 poweroff -f

@@ -217,7 +217,7 @@ static int stress(void)
 						 (unsigned long)&line & ~(PAGE - 1),
 						 ((unsigned long)&line & ~(PAGE - 1)) + 8 * PAGE);
 					err = send_str(line);
-				} else if (k % 50 == 1) {
+				} else if (k == 1) {
 					err = send_str(i & 1 ? "vmalloc\n" : "kmalloc\n");
 				} else {
 					err = send_str(cmds[(i + k) % 4]);
