@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23  // Linux 5.14; older C libraries lack the name
@@ -22,6 +24,10 @@ std::string mlock_hint(int err) {
         return " (the locked-memory limit is too low: run as root, or raise `ulimit -l`)";
     return "";
 }
+
+// mlock(2) as a raw system call: AddressSanitizer's mlock interceptor does nothing, and a locked
+// page must really be locked (and faulted in) for --mlock to show what it does.
+int lock_memory(void* p, std::size_t bytes) { return static_cast<int>(::syscall(SYS_mlock, p, bytes)); }
 
 [[noreturn]] void fail(const std::string& what, int err, const std::string& hint = "") {
     throw RealError(fmt::format("{}: {}{}", what, errno_text(err), hint));
@@ -57,7 +63,7 @@ std::byte* map_aligned(std::size_t bytes, std::size_t align, ThpAdvice thp, bool
              errno == EINVAL ? " (is the kernel built without transparent huge pages?)" : "");
     if (populate && !populate_now && ::madvise(p, bytes, MADV_POPULATE_WRITE) != 0)
         fail("madvise(MADV_POPULATE_WRITE) for --populate", errno, errno == EINVAL ? " (needs Linux 5.14)" : "");
-    if (mlock && ::mlock(p, bytes) != 0) fail(fmt::format("mlock of {} bytes", bytes), errno, mlock_hint(errno));
+    if (mlock && lock_memory(p, bytes) != 0) fail(fmt::format("mlock of {} bytes", bytes), errno, mlock_hint(errno));
     return static_cast<std::byte*>(p);
 }
 
@@ -137,7 +143,7 @@ public:
             if (const int err = ::posix_memalign(&p, PAGE_SIZE_4K, PAGE_SIZE_4K); err != 0)
                 fail("posix_memalign(4096, 4096)", err);
             b = static_cast<std::byte*>(p);
-            if (req_.mlock && ::mlock(p, PAGE_SIZE_4K) != 0) fail("mlock of a 4K block", errno, mlock_hint(errno));
+            if (req_.mlock && lock_memory(p, PAGE_SIZE_4K) != 0) fail("mlock of a 4K block", errno, mlock_hint(errno));
         }
     }
     void touch(Touch how) override {
