@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 #include "pagemap.hpp"
+#include "parse.hpp"
 
 #include <fmt/format.h>
 
@@ -165,8 +166,10 @@ private:
 std::unique_ptr<Allocation> make_allocation(const AllocRequest& r) {
     if (r.size == 0 || r.size % PAGE_SIZE_4K != 0)
         throw RealError(fmt::format("the size must be a whole number of 4K pages, not {}", r.size), EXIT_USAGE);
-    if (r.size > SIZE_MAX / 2)
-        throw RealError(fmt::format("{} bytes do not fit this process's address space", r.size), EXIT_USAGE);
+    if (r.size > SIZE_MAX - PagePool::ARENA_BYTES)  // a 32-bit vmreal; below that, mmap decides
+        throw RealError(fmt::format("-m {}: more than a {}-bit process can address", format_size(r.size),
+                                    8 * sizeof(void*)),
+                        EXIT_USAGE);
     if (r.mode == BlockMode::Big) return std::make_unique<BigBlock>(r);
     if (r.allocator == Allocator::Libc && (r.thp != ThpAdvice::Default || r.populate))
         throw RealError("--thp and --populate need --allocator pool: malloc decides where its blocks live",

@@ -104,3 +104,12 @@ TEST_CASE("errors: an existing file is replaced only by a complete one", "[error
     CHECK(read_file(out) == before);
     CHECK(dir.entries().size() == 1);
 }
+
+TEST_CASE("errors: --help answers what -b means, why root, what the columns are", "[errors]") {
+    const RunResult r = vmreal({"--help"});
+    CHECK(r.code == 0);
+    CHECK(r.err.empty());
+    for (const char* needle : {"4K|1G", "historical", "CAP_SYS_ADMIN", "VA=0x<virtual address> -> PA=0x<physical",
+                               "PA=unknown", "Exit codes"})
+        CHECK_THAT(r.out, Catch::Contains(needle));
+}
