@@ -36,9 +36,9 @@ struct ko_alloc {
 /* Largest range a snapshot may cover: 4096 pages. */
 #define KO_SNAPSHOT_MAX SZ_16M
 
-int ko_snapshot(struct ko_text *t, struct mm_struct *mm, unsigned long start,
-		unsigned long end, const struct ko_alloc *vm, const struct ko_alloc *km);
-size_t ko_snapshot_text_size(unsigned long start, unsigned long end);
+int ko_snapshot(struct ko_text *t, struct mm_struct *mm, u64 start, u64 end,
+		const struct ko_alloc *vm, const struct ko_alloc *km);
+size_t ko_snapshot_text_size(u64 start, u64 end);
 
 int ko_map(struct ko_text *t, struct mm_struct *mm);
 #define KO_MAP_TEXT_SIZE SZ_16K

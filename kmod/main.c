@@ -385,9 +385,11 @@ static ssize_t ko_write(struct file *file, const char __user *ubuf, size_t count
 		return -EFAULT;
 	buf[count] = '\0';
 	for (i = 0; i < count; i++) {
-		if (!isprint(buf[i]) && !isspace(buf[i])) {
-			pr_notice("rejected a write with byte 0x%02x at offset %zu: commands are text\n",
-				  (unsigned char)buf[i], i);
+		unsigned char c = buf[i];
+
+		if (c >= 0x80 || (!isprint(c) && !isspace(c))) {
+			pr_notice("rejected a write with byte 0x%02x at offset %zu: commands are ASCII text\n",
+				  c, i);
 			return -EINVAL;
 		}
 	}

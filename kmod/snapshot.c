@@ -40,10 +40,10 @@ struct snap {
 	struct snap_table table[SNAP_MAX_TABLES];
 };
 
-size_t ko_snapshot_text_size(unsigned long start, unsigned long end)
+size_t ko_snapshot_text_size(u64 start, u64 end)
 {
-	/* header; per page at most five entry lines and two expect lines */
-	return SZ_4K + (end - start) / PAGE_SIZE * (5 * 32 + 2 * 72);
+	/* header; per page at most five entry lines and two expect lines (ranges are <= 16 MiB) */
+	return SZ_4K + (size_t)((end - start) / PAGE_SIZE + 1) * (5 * 32 + 2 * 72);
 }
 
 static int snap_keep(struct snap *s, const struct ko_walk *w)
@@ -139,10 +139,15 @@ static void emit_tables(struct ko_text *t, const struct snap *s, enum ko_mode mo
 	}
 }
 
-int ko_snapshot(struct ko_text *t, struct mm_struct *mm, unsigned long start,
-		unsigned long end, const struct ko_alloc *vm, const struct ko_alloc *km)
+/*
+ * [start, end) with end - start <= KO_SNAPSHOT_MAX, checked by the caller; u64 because on i386
+ * the end of a range that reaches the top of the address space is 2^32.
+ */
+int ko_snapshot(struct ko_text *t, struct mm_struct *mm, u64 start, u64 end,
+		const struct ko_alloc *vm, const struct ko_alloc *km)
 {
-	u64 first = start & PAGE_MASK, last = PAGE_ALIGN((u64)end), va;
+	u64 first = start & ~(u64)(PAGE_SIZE - 1), va;
+	u64 last = (end + PAGE_SIZE - 1) & ~(u64)(PAGE_SIZE - 1);
 	unsigned int i, npages = (last - first) >> PAGE_SHIFT, mapped = 0, answered = 0, agree = 0;
 	struct ko_walk *w;
 	struct ko_cpu cpu;

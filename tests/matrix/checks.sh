@@ -30,6 +30,7 @@ replay_file() { # ROW FILE
 		fail "$row" "replay of $(basename "$file") exit $rc: $(echo "$out" | head -n 5)"
 	fi
 	echo "$out" | awk -v r="$row" 'NF == 3 && $2 ~ /^[0-9]+$/ { print r, $1, $2, $3, "replay" }' >>"$COUNTS"
+	echo "$out" | sed -n 's/^leaves //p' | tr ' ' '\n' >>"$RESULTS/$row/leaves"
 	if vmsim_has_check; then
 		rc=0
 		out=$("$VMSIM" check "$file" --json 2>&1) || rc=$?
@@ -72,7 +73,7 @@ check_results() { # ROWNAME D O
 	grep -q '^stress: 0 of 4' "$o/stress" || fail "$row" "concurrent writers failed" "$o/stress"
 	local want_mode=$row m
 	[ "$want_mode" = local ] && want_mode=$(sed -n 's/^mode //p' "$o/vmalloc.machine")
-	for m in vmalloc kmalloc ubuf; do
+	for m in vmalloc kmalloc ubuf direct; do
 		grep -qx "mode $want_mode" "$o/$m.machine" ||
 			fail "$row" "$m.machine is not mode $want_mode: $(grep '^mode' "$o/$m.machine" || true)"
 	done
@@ -99,26 +100,42 @@ check_results() { # ROWNAME D O
 	grep -qE '^0x[0-9a-f]+ .*[+r*R]' "$o/map" || fail "$row" "map shows no user page" "$o/map"
 	grep -qE '^0x[0-9a-f]+ .*[xX]' "$o/map" || fail "$row" "map shows no kernel page" "$o/map"
 	grep -qE '^(leaf|fault)' "$o/walk" || fail "$row" "walk printed no result" "$o/walk"
-	for m in vmalloc kmalloc ubuf; do
+	: >"$RESULTS/$row/leaves"
+	for m in vmalloc kmalloc ubuf direct; do
 		replay_file "$row" "$o/$m.machine"
+	done
+	# Huge leaves: the direct map's and THP's, at every level where this mode has them
+	# (5level runs with 3 GiB and a CPU with 1 GiB pages, so its direct map has PDPT leaves).
+	local size need
+	case $row in
+	2level) need="4K 4M" ;;
+	pae | 4level) need="4K 2M" ;;
+	5level) need="4K 2M 1G" ;;
+	*) need="4K" ;;
+	esac
+	for size in $need; do
+		grep -qx "$size" "$RESULTS/$row/leaves" || fail "$row" "no $size leaf was walked"
 	done
 }
 
 # The table: per row and source, pages compared and agreeing, for each walker.
 table() {
 	local row kernel
-	printf '\n%-7s %-18s %-12s %9s %14s %14s\n' mode kernel source compared "agree(replay)" "agree(vmsim)"
+	printf '\n%-7s %-18s %-12s %9s %14s %14s  %s\n' mode kernel source compared "agree(replay)" "agree(vmsim)" leaves
 	for row in "${SELECTED[@]}"; do
 		kernel=$(cat "$RESULTS/$row/out/uname" 2>/dev/null || echo "(no boot)")
 		local src any=0
-		for src in vmalloc kmalloc pagemap kwalk; do
+		for src in vmalloc kmalloc pagemap virt_to_phys kwalk; do
 			local c r v label=$src
 			[ $src = pagemap ] && label="user buffer"
+			[ $src = virt_to_phys ] && label="direct map"
 			[ $src = kwalk ] && label="module walk"
 			c=$(awk -v r="$row" -v s="$src" '$1 == r && $2 == s && $5 == "replay" { n += $3 } END { print n + 0 }' "$COUNTS")
 			r=$(awk -v r="$row" -v s="$src" '$1 == r && $2 == s && $5 == "replay" { n += $4 } END { print n + 0 }' "$COUNTS")
 			v=$(awk -v r="$row" -v s="$src" '$1 == r && $2 == s && $5 == "vmsim" { n += $4; f = 1 } END { print f ? n : "-" }' "$COUNTS")
-			printf '%-7s %-18s %-12s %9s %14s %14s\n' "$row" "$kernel" "$label" "$c" "$r" "$v"
+			local leaves=""
+			[ $src = kwalk ] && leaves=$(sort -u "$RESULTS/$row/leaves" 2>/dev/null | sort -h | tr '\n' ' ')
+			printf '%-7s %-18s %-12s %9s %14s %14s  %s\n' "$row" "$kernel" "$label" "$c" "$r" "$v" "$leaves"
 			any=1
 			if [ "$c" = 0 ]; then
 				fail "$row" "no $label page was compared"

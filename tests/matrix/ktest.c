@@ -5,6 +5,8 @@
  *   ktest cmd COMMAND...   write one command to /proc/pagetable, print the answer
  *   ktest ubuf             touch a user buffer, snapshot it, and print the machine file with
  *                          one "expect VA PA pagemap" line per page from /proc/self/pagemap
+ *   ktest direct           snapshot of direct-map pages far from the kernel image (where the
+ *                          direct map may use its largest leaves, 1 GiB ones included)
  *   ktest garbage          bad input must fail with the right errno
  *   ktest stress           several processes write and read at once
  *
@@ -138,6 +140,54 @@ static int ubuf(void)
 	return 0;
 }
 
+/* Write a command and read its answer into buf; 0 or -errno. */
+static int ask(const char *cmd, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd, err = send_str(cmd);
+
+	if (err)
+		return err;
+	fd = open(PROC, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * The direct map is VA = PA + PAGE_OFFSET: learn PAGE_OFFSET from the kmalloc command's first
+ * line, then snapshot 64 KiB of it.  On x86_64 take the first of 1 GiB .. 2.75 GiB (in 256 MiB
+ * steps) that the walk finds in a 1 GiB leaf, if any; on i386 256 MiB (lowmem ends near 896 MiB).
+ */
+static int direct(void)
+{
+	unsigned long long va, pa, base, at, pick = 0;
+	char line[160], answer[4096];
+
+	if (ask("kmalloc\n", answer, sizeof(answer)) ||
+	    sscanf(answer, "Kmalloc: VA=%llx -> PA=%llx", &va, &pa) != 2)
+		return fprintf(stderr, "ktest: no Kmalloc line\n"), 1;
+	base = va - pa;
+	if (sizeof(long) == 4)
+		pick = 0x10000000ULL;
+	for (at = 0x40000000ULL; !pick && at < 0xc0000000ULL; at += 0x10000000ULL) {
+		snprintf(line, sizeof(line), "walk 0x%llx\n", base + at);
+		if (!ask(line, answer, sizeof(answer)) && strstr(answer, "leaf 1G"))
+			pick = at;
+	}
+	if (!pick)
+		pick = 0x50000000ULL;
+	snprintf(line, sizeof(line), "snapshot 0x%llx 0x%llx\n", base + pick, base + pick + 0x10000);
+	if (send_str(line) || print_answer(stdout))
+		return fprintf(stderr, "ktest: %s failed\n", line), 1;
+	return 0;
+}
+
 static void expect(const char *what, const void *cmd, size_t len, int want)
 {
 	int got = send(cmd, len);
@@ -187,6 +237,7 @@ static int garbage(void)
 	if (is64)
 		EXPECT("snapshot, 16 TiB", "snapshot 0x0 0x100000000000\n", -E2BIG);
 	expect("binary bytes", binary, sizeof(binary), -EINVAL);
+	EXPECT("a byte above 0x7f", "w\xe4lk 0\n", -EINVAL);
 	expect("a 64 KiB write", huge, sizeof(huge), -E2BIG);
 	expect("a 257-byte write", huge, 257, -E2BIG);
 	expect("a write from an unmapped buffer", (const void *)PAGE, 16, -EFAULT);
@@ -246,10 +297,12 @@ int main(int argc, char **argv)
 		return cmd(argc - 2, argv + 2);
 	if (argc == 2 && !strcmp(argv[1], "ubuf"))
 		return ubuf();
+	if (argc == 2 && !strcmp(argv[1], "direct"))
+		return direct();
 	if (argc == 2 && !strcmp(argv[1], "garbage"))
 		return garbage();
 	if (argc == 2 && !strcmp(argv[1], "stress"))
 		return stress();
-	fprintf(stderr, "usage: ktest cmd COMMAND... | ubuf | garbage | stress\n");
+	fprintf(stderr, "usage: ktest cmd COMMAND... | ubuf | direct | garbage | stress\n");
 	return 2;
 }

@@ -7,7 +7,8 @@
  * so that the matrix still checks every snapshot where vmsim is not built, and so that the two
  * walkers check each other.
  *
- *   replay FILE   prints "SOURCE COMPARED AGREE" lines and any disagreement;
+ *   replay FILE   prints "SOURCE COMPARED AGREE" lines, any disagreement, and
+ *                 "leaves SIZE..." (the page sizes the walks ended in);
  *                 exit 0 all agree, 1 a disagreement, 2 bad input
  *
  * Walk (Intel SDM Vol. 3A, 4.3-4.5): one descriptor per mode, one loop.
@@ -78,8 +79,8 @@ static uint64_t bitsmask(int lo, int hi) /* bits lo..hi-1 */
 	return (hi >= 64 ? ~0ULL : (1ULL << hi) - 1) & ~((1ULL << lo) - 1);
 }
 
-/* Translate va; false for a fault. */
-static bool walk(uint64_t va, uint64_t *pa)
+/* Translate va; false for a fault.  *size is the page size, from the level of the leaf. */
+static bool walk(uint64_t va, uint64_t *pa, uint64_t *size)
 {
 	int shift = 12, l;
 	uint64_t table = cr3, e = 0;
@@ -106,6 +107,7 @@ static bool walk(uint64_t va, uint64_t *pa)
 			else
 				frame = e & bitsmask(shift, maxphy);
 			*pa = frame | (va & ((1ULL << shift) - 1));
+			*size = 1ULL << shift;
 			return true;
 		}
 		table = e & bitsmask(12, mode->entry_size == 4 ? 32 : maxphy);
@@ -228,11 +230,12 @@ int main(int argc, char **argv)
 		unsigned long compared, agree;
 	} src_count[16];
 	int nsrc = 0, bad = 0;
+	bool seen[64] = { false };
 
 	for (k = 0; k < nexp; k++) {
 		struct expect *x = &exp_[k];
-		uint64_t pa = 0;
-		bool ok = walk(x->va, &pa);
+		uint64_t pa = 0, size = 0;
+		bool ok = walk(x->va, &pa, &size);
 		bool same = x->fault ? !ok : ok && pa == x->pa;
 
 		for (i = 0; i < nsrc && strcmp(src_count[i].name, x->source); i++)
@@ -244,6 +247,8 @@ int main(int argc, char **argv)
 			src_count[nsrc].compared = src_count[nsrc].agree = 0;
 			nsrc++;
 		}
+		if (ok)
+			seen[__builtin_ctzll(size)] = true;
 		src_count[i].compared++;
 		src_count[i].agree += same;
 		if (!same && bad++ < 20) {
@@ -258,5 +263,10 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < nsrc; i++)
 		printf("%s %lu %lu\n", src_count[i].name, src_count[i].compared, src_count[i].agree);
+	printf("leaves");
+	for (i = 12; i < 64; i++)
+		if (seen[i])
+			printf(" %s", i == 12 ? "4K" : i == 21 ? "2M" : i == 22 ? "4M" : i == 30 ? "1G" : "?");
+	printf("\n");
 	return bad ? 1 : 0;
 }

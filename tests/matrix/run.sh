@@ -37,12 +37,15 @@ need() {
 }
 
 boot() { # NAME FLAVOUR QEMU CPU KERNEL-ARGS
-	local name=$1 flavour=$2 qemu=$3 cpu=$4 args=${5#-} d=$RUN/$1
+	local name=$1 flavour=$2 qemu=$3 cpu=$4 args=${5#-} d=$RUN/$1 mem=2048
 	args=${args//,/ }
+	# 64-bit guests get 3 GiB: then 1-2 GiB is all RAM and the direct map can use a 1 GiB page
+	# there (ACPI tables and the initrd sit near the top of RAM and split what they touch).
+	[ "$flavour" = amd64 ] && mem=3072
 	rm -rf "$d" && mkdir -p "$d"
 	local t0 rc=0
 	t0=$(date +%s.%N)
-	timeout "$TIMEOUT" "$qemu" -accel tcg -cpu "$cpu" -m 1024 -smp 1 -nographic -no-reboot \
+	timeout "$TIMEOUT" "$qemu" -accel tcg -cpu "$cpu" -m "$mem" -smp 1 -nographic -no-reboot \
 		-nic none -monitor none -serial "file:$d/console.log" -serial "file:$d/data.raw" \
 		-kernel "$KROOT/$flavour/vmlinuz" -initrd "$WORK/$flavour/initrd.gz" \
 		-append "console=ttyS0 quiet panic=-1 oops=panic log_buf_len=4M cryptomgr.notests $GUEST_ARGS $args" >"$d/qemu.log" 2>&1 || rc=$?

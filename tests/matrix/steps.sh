@@ -27,6 +27,7 @@ step kmalloc "$KTEST" cmd kmalloc
 step vmalloc.machine "$KTEST" cmd snapshot vmalloc
 step kmalloc.machine "$KTEST" cmd snapshot kmalloc
 step ubuf.machine "$KTEST" ubuf
+step direct.machine "$KTEST" direct
 step map "$KTEST" cmd map
 step walk "$KTEST" cmd walk 0x1000
 for i in 1 2; do
