@@ -381,8 +381,10 @@ static ssize_t ko_write(struct file *file, const char __user *ubuf, size_t count
 			  KO_WRITE_MAX);
 		return -E2BIG;
 	}
-	if (copy_from_user(buf, ubuf, count))
+	if (copy_from_user(buf, ubuf, count)) {
+		pr_notice("rejected a write whose buffer could not be read\n");
 		return -EFAULT;
+	}
 	buf[count] = '\0';
 	for (i = 0; i < count; i++) {
 		unsigned char c = buf[i];

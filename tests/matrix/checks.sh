@@ -70,6 +70,12 @@ check_results() { # ROWNAME D O
 		fail "$row" "$(cat "$o/problems")"
 	fi
 	grep -q '^garbage: 0 failed' "$o/garbage" || fail "$row" "bad input was not refused as it should be" "$o/garbage"
+	grep -q 'No such file or directory' "$o/noalloc.err" 2>/dev/null ||
+		fail "$row" "snapshot vmalloc before vmalloc did not fail with ENOENT" "$o/noalloc.err"
+	# Every refused write says why in the kernel log (one line each; ktest sends 21 or 22 bad ones, steps.sh one more).
+	local refused
+	refused=$(grep -cE 'ko5204: (rejected|unknown command|walk: |snapshot)' "$o/dmesg" || true)
+	[ "$refused" -ge 22 ] || fail "$row" "only $refused refused writes were logged" "$o/dmesg"
 	grep -q '^stress: 0 of 4' "$o/stress" || fail "$row" "concurrent writers failed" "$o/stress"
 	local want_mode=$row m
 	[ "$want_mode" = local ] && want_mode=$(sed -n 's/^mode //p' "$o/vmalloc.machine")
