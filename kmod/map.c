@@ -185,7 +185,8 @@ int ko_map(struct ko_text *t, struct mm_struct *mm)
 			else
 				ch = entry_symbol(&c, pdpte & PTE_PFN_MASK, 1, j, eff);
 			if (n % MAP_PER_LINE == 0)
-				ko_printf(t, "0x%0*llx ", (int)(2 * sizeof(long)), row_va(&c, n, shift));
+				ko_printf(t, "0x%0*llx ", (int)(2 * sizeof(long)),
+					  row_va(&c, n, shift));
 			ko_printf(t, "%c%s", ch, n % MAP_PER_LINE == MAP_PER_LINE - 1 ? "\n" : "");
 		}
 	}

@@ -36,7 +36,7 @@ struct snap_table {
 
 struct snap {
 	int ntables;
-	bool changed;		/* an entry read twice had two values: tables changed meanwhile */
+	bool changed;		/* an entry read twice had two values */
 	struct snap_table table[SNAP_MAX_TABLES];
 };
 
