@@ -4,6 +4,8 @@
 #include "walk.hpp"
 
 #include <fmt/format.h>
+#include <set>
+#include <utility>
 
 namespace vmtour {
 
@@ -19,9 +21,14 @@ Perms narrow(Perms p, std::uint64_t raw, const LevelDesc& d) {
     return p;
 }
 
+// Tables already searched without finding a page. Real page tables are a tree, but a machine file
+// can point many entries at one empty table; remembering keeps the search linear in the tables.
+using Searched = std::set<std::pair<std::uint64_t, unsigned>>;
+
 // The effective permissions of the first present page below a table, if any (seed 002 looks at
 // the first present PTE of each page table).
-bool first_page(const Mmu& mmu, std::uint64_t table, unsigned level, Perms perms, Perms& out) {
+bool first_page(const Mmu& mmu, std::uint64_t table, unsigned level, Perms perms, Perms& out, Searched& empty) {
+    if (empty.count({table, level})) return false;
     const Machine& m = mmu.machine();
     const PagingMode& mode = *m.mode;
     const LevelDesc& d = mode.level[level];
@@ -33,8 +40,9 @@ bool first_page(const Mmu& mmu, std::uint64_t table, unsigned level, Perms perms
             out = p;
             return true;
         }
-        if (first_page(mmu, mmu.next_table(raw), level + 1, p, out)) return true;
+        if (first_page(mmu, mmu.next_table(raw), level + 1, p, out, empty)) return true;
     }
+    empty.insert({table, level});
     return false;
 }
 
@@ -45,7 +53,7 @@ std::uint64_t canonical(const PagingMode& mode, std::uint64_t va) {
 }
 
 // The symbol for the entry at `level` covering `va`: walk down to it from CR3.
-char cell_symbol(const Mmu& mmu, std::uint64_t va, unsigned level) {
+char cell_symbol(const Mmu& mmu, std::uint64_t va, unsigned level, Searched& empty) {
     const Machine& m = mmu.machine();
     const PagingMode& mode = *m.mode;
     std::uint64_t table = m.root();
@@ -58,7 +66,7 @@ char cell_symbol(const Mmu& mmu, std::uint64_t va, unsigned level) {
         if (mmu.is_leaf(i, raw)) return page_symbol(perms);
         if (i == level) {
             Perms first;
-            return first_page(mmu, mmu.next_table(raw), i + 1, perms, first) ? table_symbol(first) : '.';
+            return first_page(mmu, mmu.next_table(raw), i + 1, perms, first, empty) ? table_symbol(first) : '.';
         }
         table = mmu.next_table(raw);
     }
@@ -94,7 +102,9 @@ MemoryMap memory_map(const Machine& m, std::span<const unsigned> zoom, std::stri
     }
     MemoryMap map{level, canonical(mode, base), span, {}, title};
     map.cells.reserve(count);
-    for (std::uint64_t i = 0; i < count; ++i) map.cells += cell_symbol(mmu, canonical(mode, base + i * span), level);
+    Searched empty;
+    for (std::uint64_t i = 0; i < count; ++i)
+        map.cells += cell_symbol(mmu, canonical(mode, base + i * span), level, empty);
     return map;
 }
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what vmtour needs from Debian's archive, only what is missing.
+#   scripts/setup.sh            build tools and libraries (vmsim, vmreal, the tests)
+#   scripts/setup.sh --all      also what the real-kernel matrix needs (QEMU, i386 tools, ...)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+packages=(g++ cmake ninja-build libcli11-dev libfmt-dev catch2 nlohmann-json3-dev util-linux clang libclang-rt-14-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = --all ]; then
+  bash tests/matrix/setup.sh
+fi

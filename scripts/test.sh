@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Every test: installs what is missing, builds, runs the unit, golden and vmreal tests in the
+# optimised build and again under AddressSanitizer + UndefinedBehaviorSanitizer, then the
+# real-kernel matrix (four Debian kernels under QEMU).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --all
+
+for preset in default asan; do
+  echo "=== build and test: $preset"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j2
+  ctest --preset "$preset" -j2
+done
+
+echo "=== real-kernel matrix"
+bash tests/matrix/run.sh build/default
