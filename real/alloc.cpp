@@ -126,11 +126,9 @@ public:
         : Allocation(r.size / PAGE_SIZE_4K), req_(r), blocks_(count_, nullptr),
           pool_(r.thp, r.populate, r.mlock) {}
     ~PageBlocks() override {
-        for (std::byte* b : blocks_) {
-            if (!b) continue;
-            if (req_.allocator == Allocator::Libc) std::free(b);
-            else pool_.release(b);
-        }
+        // Pool blocks go with the pool's arenas; malloc's are given back one by one.
+        if (req_.allocator == Allocator::Libc)
+            for (std::byte* b : blocks_) std::free(b);
     }
     std::uint64_t page_va(std::size_t i) const override { return reinterpret_cast<std::uintptr_t>(blocks_[i]); }
     bool one_block() const override { return false; }

@@ -51,8 +51,8 @@ void setup_vmreal(CLI::App& app, Options& o) {
         "in physical memory, read from the running kernel.");
     app.footer(FOOTER);
     app.add_option("-b,--block", o.block,
-                   "How to allocate. 4K: one separate page-sized, page-aligned block per page, held in a "
-                   "pointer array (addresses scatter). 1G: one contiguous block of SIZE bytes (the name is "
+                   "How to allocate. 4K: one separate page-sized, page-aligned block per page, each its own "
+                   "allocation, held in a pointer array. 1G: one contiguous block of SIZE bytes (the name is "
                    "historical: the size is -m)")
         ->option_text("4K|1G")
         ->required();

@@ -2,7 +2,8 @@
 // as text, CSV or JSON, and read back by vmsim. This library has no OS dependencies on purpose: the
 // simulator links it to read what a real machine did. docs/vmreal.md describes the three formats.
 //
-//   text:  VA=0x00007f3a1c000000 -> PA=0x0000000123456000 [flags=present,exclusive,thp] [swap=T:0xOFF]
+//   text:  VA=0x00007f3a1c000000 -> PA=0x0000000123456000
+//          ... with --flags: flags=present,exclusive,thp [swap=TYPE:0xOFFSET] pagemap=0x<raw entry>
 //   csv:   va,pa[,flags,swap_type,swap_offset,pagemap]
 //   json:  {"vmreal":1,...,"pages":[{"va":"0x..","pa":"0x.."[,"flags":[..],"pagemap":"0x.."]},..]}
 //
