@@ -5,6 +5,8 @@
  *   ktest cmd COMMAND...   write one command to /proc/pagetable, print the answer
  *   ktest ubuf             touch a user buffer, snapshot it, and print the machine file with
  *                          one "expect VA PA pagemap" line per page from /proc/self/pagemap
+ *   ktest huge1g           the same for 64 KiB of a 1 GiB hugetlb page (a PDPT leaf); needs
+ *                          hugepagesz=1G hugepages=1 on the kernel command line
  *   ktest direct           snapshot of direct-map pages far from the kernel image (where the
  *                          direct map may use its largest leaves, 1 GiB ones included)
  *   ktest garbage          bad input must fail with the right errno
@@ -97,25 +99,12 @@ static uint64_t pagemap_pa(int fd, uintptr_t va)
 	return (e & PM_PFN_MASK) * PAGE + (va & (PAGE - 1));
 }
 
-/*
- * 2 MiB that may become one transparent huge page (a PD leaf), then 1 MiB of 4 KiB pages; every
- * page touched, then snapshot and pagemap.
- */
-static int ubuf(void)
+/* Snapshot [buf, buf + len) and add one "expect VA PA pagemap" line per page. */
+static int snapshot_with_pagemap(const char *buf, size_t len)
 {
-	size_t huge = 2UL << 20, small = 1UL << 20, len = huge + small;
-	char *raw, *buf, line[128];
+	char line[128];
 	uintptr_t va;
 	int fd;
-
-	raw = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
-		return perror("mmap"), 1;
-	buf = (char *)(((uintptr_t)raw + huge - 1) & ~(huge - 1));
-	madvise(buf, huge, MADV_HUGEPAGE);	/* may fail without THP: then 4 KiB pages */
-	madvise(buf + huge, small, MADV_NOHUGEPAGE);
-	for (va = 0; va < len; va += PAGE)
-		buf[va] = (char)va | 1;
 
 	snprintf(line, sizeof(line), "snapshot 0x%" PRIxPTR " 0x%" PRIxPTR "\n", (uintptr_t)buf,
 		 (uintptr_t)buf + len);
@@ -138,6 +127,47 @@ static int ubuf(void)
 	close(fd);
 	fflush(stdout);
 	return 0;
+}
+
+/*
+ * 2 MiB that may become one transparent huge page (a PD leaf), then 1 MiB of 4 KiB pages; every
+ * page touched, then snapshot and pagemap.
+ */
+static int ubuf(void)
+{
+	size_t huge = 2UL << 20, small = 1UL << 20, len = huge + small;
+	char *raw, *buf;
+	uintptr_t va;
+
+	raw = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return perror("mmap"), 1;
+	buf = (char *)(((uintptr_t)raw + huge - 1) & ~(huge - 1));
+	madvise(buf, huge, MADV_HUGEPAGE);	/* may fail without THP: then 4 KiB pages */
+	madvise(buf + huge, small, MADV_NOHUGEPAGE);
+	for (va = 0; va < len; va += PAGE)
+		buf[va] = (char)va | 1;
+	return snapshot_with_pagemap(buf, len);
+}
+
+#ifndef MAP_HUGE_1GB
+#define MAP_HUGE_1GB (30 << 26)
+#endif
+
+/* One 1 GiB hugetlb page: the PDPT entry is the leaf. */
+static int huge1g(void)
+{
+	size_t len = 1UL << 30;
+	char *buf;
+
+	if (sizeof(long) == 4)
+		return fprintf(stderr, "ktest: no 1 GiB pages on i386\n"), 1;
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0);
+	if (buf == MAP_FAILED)
+		return perror("mmap of a 1 GiB page"), 1;
+	buf[0] = 1;
+	return snapshot_with_pagemap(buf, 0x10000);
 }
 
 /* Write a command and read its answer into buf; 0 or -errno. */
@@ -297,12 +327,14 @@ int main(int argc, char **argv)
 		return cmd(argc - 2, argv + 2);
 	if (argc == 2 && !strcmp(argv[1], "ubuf"))
 		return ubuf();
+	if (argc == 2 && !strcmp(argv[1], "huge1g"))
+		return huge1g();
 	if (argc == 2 && !strcmp(argv[1], "direct"))
 		return direct();
 	if (argc == 2 && !strcmp(argv[1], "garbage"))
 		return garbage();
 	if (argc == 2 && !strcmp(argv[1], "stress"))
 		return stress();
-	fprintf(stderr, "usage: ktest cmd COMMAND... | ubuf | direct | garbage | stress\n");
+	fprintf(stderr, "usage: ktest cmd COMMAND... | ubuf | huge1g | direct | garbage | stress\n");
 	return 2;
 }

@@ -28,6 +28,10 @@ step vmalloc.machine "$KTEST" cmd snapshot vmalloc
 step kmalloc.machine "$KTEST" cmd snapshot kmalloc
 step ubuf.machine "$KTEST" ubuf
 step direct.machine "$KTEST" direct
+# A 1 GiB page where the kernel has reserved one (hugepagesz=1G hugepages=1).
+if [ "$(cat /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages 2>/dev/null)" -gt 0 ] 2>/dev/null; then
+	step huge1g.machine "$KTEST" huge1g
+fi
 step map "$KTEST" cmd map
 step walk "$KTEST" cmd walk 0x1000
 for i in 1 2; do
