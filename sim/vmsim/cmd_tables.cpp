@@ -57,6 +57,7 @@ int run_map(const MapOptions& o) {
 struct CostOptions {
     unsigned levels = 0;
     std::vector<std::string> regions;
+    std::string from;
     bool json = false;
 };
 
@@ -76,6 +77,8 @@ Region parse_region(const std::string& text) {
 int run_cost(const CostOptions& o) {
     std::vector<Region> regions;
     for (const auto& r : o.regions) regions.push_back(parse_region(r));
+    if (!o.from.empty())
+        for (std::uint64_t va : load_report_vas(o.from)) regions.push_back({va, 4096});
     if (regions.empty()) regions.push_back({0x1337b000, 4096});  // the blog's one page
     std::vector<ModeCost> costs;
     std::vector<std::string> skipped;
@@ -126,6 +129,7 @@ void setup_cost(CLI::App& app, Runner& run) {
     cmd->add_option("region", o->regions,
                     "START[+SIZE]: mapped virtual region, SIZE with K/M/G (default 4K); "
                     "default: the blog's single page 0x1337b000");
+    cmd->add_option("--from,-f", o->from, "Also every page of a vmreal output file (text, CSV or JSON)");
     cmd->add_option("--levels,-l", o->levels, "Only this mode: 2, 3 (PAE), 4 or 5 (default: all that fit)")
         ->check(CLI::IsMember({2u, 3u, 4u, 5u}));
     cmd->add_flag("--json", o->json, "Print JSON");

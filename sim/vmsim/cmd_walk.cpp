@@ -2,6 +2,7 @@
 #include "bits.hpp"
 #include "commands.hpp"
 #include "common.hpp"
+#include "cost.hpp"
 #include "render.hpp"
 #include "walk.hpp"
 
@@ -61,12 +62,61 @@ int run_translate(const TranslateOptions& o) {
 struct SplitOptions {
     unsigned levels = 0;
     std::vector<std::string> vas;
+    std::string from;
     bool json = false;
 };
 
+// One row per page of a vmreal run: its indices at every level, and the tables they need.
+int run_split_report(const SplitOptions& o) {
+    const PagingMode& mode = mode_of(o.levels, mode_4level());
+    std::vector<std::string> pas;
+    const std::vector<std::uint64_t> vas = load_report_vas(o.from, &pas);
+    std::vector<Region> regions;
+    for (std::uint64_t va : vas) {
+        if (!mode.is_canonical(va))
+            throw InputError(fmt::format("{}: {:#x} is not an address of {} (try --levels 4 or 5)", o.from, va, mode.key));
+        regions.push_back({va, 1});
+    }
+    const ModeCost cost = table_cost(mode, regions);
+    if (o.json) {
+        nlohmann::json pages = nlohmann::json::array();
+        for (std::size_t i = 0; i < vas.size(); ++i) {
+            nlohmann::json idx = nlohmann::json::array();
+            for (const LevelDesc& d : mode.levels()) idx.push_back(d.index(vas[i]));
+            pages.push_back({{"va", hex(vas[i])}, {"pa", pas[i]}, {"indices", idx}, {"offset", vas[i] & 0xfff}});
+        }
+        auto j = cost_json({&cost, 1}, {});
+        nlohmann::json names = nlohmann::json::array();
+        for (const LevelDesc& d : mode.levels()) names.push_back(d.table);
+        std::cout << nlohmann::json{{"mode", mode.key}, {"levels", names}, {"pages", pages},
+                                    {"tables", j["modes"][0]["levels"]}}
+                         .dump(2)
+                  << "\n";
+        return 0;
+    }
+    std::string header = fmt::format("{:<18}  {:<18}", "va", "pa");
+    for (const LevelDesc& d : mode.levels()) header += fmt::format(" {:>5}", d.table);
+    std::cout << header << "  offset\n";
+    for (std::size_t i = 0; i < vas.size(); ++i) {
+        std::string row = fmt::format("{:#018x}  {:<18}", vas[i], pas[i]);
+        for (const LevelDesc& d : mode.levels()) row += fmt::format(" {:>5}", d.index(vas[i]));
+        std::cout << row << fmt::format("  {:#05x}\n", vas[i] & 0xfff);
+    }
+    std::string tables;
+    for (const LevelCost& l : cost.levels)
+        tables += fmt::format("{}{} {}", tables.empty() ? "" : ", ", mode.level[l.level].table, l.tables);
+    std::cout << fmt::format("\n{} pages in {}: tables needed: {} ({}; vmsim cost --from {} has the detail)\n",
+                             vas.size(), mode.title, tables, human_bytes(static_cast<long double>(cost.total_bytes)), o.from);
+    return 0;
+}
+
 int run_split(const SplitOptions& o) {
+    if (!o.from.empty()) {
+        if (!o.vas.empty()) throw InputError("give addresses or --from FILE, not both");
+        return run_split_report(o);
+    }
     const PagingMode& mode = mode_of(o.levels, mode_2level());
-    if (o.vas.empty()) throw InputError("give at least one virtual address");
+    if (o.vas.empty()) throw InputError("give at least one virtual address, or --from FILE");
     if (o.json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& text : o.vas) {
@@ -109,8 +159,10 @@ void setup_split(CLI::App& app, Runner& run) {
     auto o = std::make_shared<SplitOptions>();
     auto* cmd = app.add_subcommand("split", "Show how virtual addresses split into table indices and the page offset");
     cmd->add_option("va", o->vas, "Virtual addresses");
-    cmd->add_option("--levels,-l", o->levels, "Paging mode: 2, 3 (PAE), 4 or 5 (default 2)")
+    cmd->add_option("--levels,-l", o->levels, "Paging mode: 2, 3 (PAE), 4 or 5 (default 2; 4 with --from)")
         ->check(CLI::IsMember({2u, 3u, 4u, 5u}));
+    cmd->add_option("--from,-f", o->from,
+                    "vmreal output (text, CSV or JSON; '-' for stdin): one row per real page with its indices");
     cmd->add_flag("--json", o->json, "Print JSON");
     cmd->callback([o, &run] { run = [o] { return run_split(*o); }; });
 }

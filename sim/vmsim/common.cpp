@@ -3,8 +3,13 @@
 #include "examples.hpp"
 #include "machine_file.hpp"
 #include "parse.hpp"
+#include "report.hpp"
 
 #include <fmt/format.h>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
 
 namespace vmtour::cli {
 
@@ -32,6 +37,29 @@ Machine load(const MachineOptions& opt) {
         throw InputError(fmt::format("--levels {} disagrees with {}, which is {} ({} levels)", opt.levels,
                                      opt.machine_file, m.value.mode->key, m.value.mode->level_count));
     return std::move(m.value);
+}
+
+std::vector<std::uint64_t> load_report_vas(const std::string& path, std::vector<std::string>* pas) {
+    std::string text;
+    if (path == "-") {
+        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    } else {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) throw InputError(fmt::format("{}: cannot open the vmreal output", path));
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        text = ss.str();
+    }
+    auto records = parse_report(text);
+    if (!records) throw InputError(fmt::format("{}: {}", path, records.error));
+    if (records.value.empty()) throw InputError(fmt::format("{}: no pages in the vmreal output", path));
+    std::vector<std::uint64_t> vas;
+    vas.reserve(records.value.size());
+    for (const PageRecord& r : records.value) {
+        vas.push_back(r.va);
+        if (pas) pas->push_back(r.pa ? fmt::format("{:#x}", *r.pa) : std::string(pa_word(r.status)));
+    }
+    return vas;
 }
 
 std::uint64_t parse_va(const std::string& text, const PagingMode& mode) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace vmtour::cli {
 
@@ -28,6 +29,9 @@ void add_machine_options(CLI::App& cmd, MachineOptions& opt);
 Machine load(const MachineOptions& opt);
 // --levels alone (for commands that need no machine): the mode, default `fallback`.
 const PagingMode& mode_of(unsigned levels, const PagingMode& fallback);
+
+// The pages of a vmreal output file (text, CSV or JSON; '-' reads stdin).
+std::vector<std::uint64_t> load_report_vas(const std::string& path, std::vector<std::string>* pas = nullptr);
 
 // A virtual address for `mode`: rejects garbage, and in the 32-bit modes anything above 4 GB.
 std::uint64_t parse_va(const std::string& text, const PagingMode& mode);
