@@ -141,7 +141,9 @@ table() {
 			r=$(awk -v r="$row" -v s="$src" '$1 == r && $2 == s && $5 == "replay" { n += $4 } END { print n + 0 }' "$COUNTS")
 			v=$(awk -v r="$row" -v s="$src" '$1 == r && $2 == s && $5 == "vmsim" { n += $4; f = 1 } END { print f ? n : "-" }' "$COUNTS")
 			local leaves=""
-			[ $src = kwalk ] && leaves=$(sort -u "$RESULTS/$row/leaves" 2>/dev/null | sort -h | tr '\n' ' ')
+			if [ $src = kwalk ] && [ -f "$RESULTS/$row/leaves" ]; then
+				leaves=$(sort -u "$RESULTS/$row/leaves" | sort -h | tr '\n' ' ')
+			fi
 			printf '%-7s %-18s %-12s %9s %14s %14s  %s\n' "$row" "$kernel" "$label" "$c" "$r" "$v" "$leaves"
 			any=1
 			if [ "$c" = 0 ]; then
