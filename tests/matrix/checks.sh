@@ -66,6 +66,14 @@ check_results() { # ROWNAME D O
 			fail "$row" "step $step succeeded but must fail"
 		fi
 	done <"$o/status"
+	# No leak across load and unload: the 1 MiB vmalloc area is seen while it lives and gone after.
+	local before during after
+	before=$(cat "$o/vmallocs.before" 2>/dev/null || echo x)
+	during=$(cat "$o/vmallocs.during" 2>/dev/null || echo x)
+	after=$(cat "$o/vmallocs.after" 2>/dev/null || echo y)
+	if [ "$before" = x ] || [ "$during" != $((before + 1)) ] || [ "$after" != "$before" ]; then
+		fail "$row" "vmalloc areas of 256 pages: $before before load, $during with one allocation, $after after unload"
+	fi
 	if [ -s "$o/problems" ]; then
 		fail "$row" "$(cat "$o/problems")"
 	fi

@@ -20,9 +20,13 @@ step() { # NAME COMMAND...: run it, keep its output and exit status
 
 echo "ko5204-matrix: start" >/dev/kmsg
 uname -r >uname
+# vmalloc areas of 256 pages: one more while an allocation lives, as many after unload as before.
+vmallocs() { grep -c 'pages=256 vmalloc' /proc/vmallocinfo; }
+vmallocs >vmallocs.before
 step insmod insmod "$KO"
 step noalloc "$KTEST" cmd snapshot vmalloc	# must fail: nothing allocated yet
 step vmalloc "$KTEST" cmd vmalloc
+vmallocs >vmallocs.during
 step kmalloc "$KTEST" cmd kmalloc
 step vmalloc.machine "$KTEST" cmd snapshot vmalloc
 step kmalloc.machine "$KTEST" cmd snapshot kmalloc
@@ -43,6 +47,7 @@ done
 step garbage "$KTEST" garbage
 step stress "$KTEST" stress
 step rmmod rmmod ko5204
+vmallocs >vmallocs.after
 # The kernel log from the last start marker on.
 dmesg >dmesg.all
 n=$(grep -n 'ko5204-matrix: start' dmesg.all | tail -n 1 | cut -d: -f1)
