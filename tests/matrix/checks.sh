@@ -139,7 +139,7 @@ table() {
 	printf '\n%-7s %-18s %-12s %9s %14s %14s  %s\n' mode kernel source compared "agree(replay)" "agree(vmsim)" leaves
 	for row in "${SELECTED[@]}"; do
 		kernel=$(cat "$RESULTS/$row/out/uname" 2>/dev/null || echo "(no boot)")
-		local src any=0
+		local src
 		for src in vmalloc kmalloc pagemap virt_to_phys kwalk; do
 			local c r v label=$src
 			[ $src = pagemap ] && label="user buffer"
@@ -153,7 +153,6 @@ table() {
 				leaves=$(sort -u "$RESULTS/$row/leaves" | sort -h | tr '\n' ' ')
 			fi
 			printf '%-7s %-18s %-12s %9s %14s %14s  %s\n' "$row" "$kernel" "$label" "$c" "$r" "$v" "$leaves"
-			any=1
 			if [ "$c" = 0 ]; then
 				fail "$row" "no $label page was compared"
 			elif [ "$c" != "$r" ] || { [ "$v" != - ] && [ "$v" != "$c" ]; }; then

@@ -192,7 +192,8 @@ static int ask(const char *cmd, char *buf, size_t size)
 /*
  * The direct map is VA = PA + PAGE_OFFSET: learn PAGE_OFFSET from the kmalloc command's first
  * line, then snapshot 64 KiB of it.  On x86_64 take the first of 1 GiB .. 2.75 GiB (in 256 MiB
- * steps) that the walk finds in a 1 GiB leaf, if any; on i386 256 MiB (lowmem ends near 896 MiB).
+ * steps) that the walk finds in a 1 GiB leaf, else what follows the kmalloc buffer; on i386
+ * 256 MiB (lowmem ends near 896 MiB).
  */
 static int direct(void)
 {
@@ -210,8 +211,9 @@ static int direct(void)
 		if (!ask(line, answer, sizeof(answer)) && strstr(answer, "leaf 1G"))
 			pick = at;
 	}
+	/* No 1 GiB leaf (or no RAM there, on a real machine): the RAM right after the kmalloc buffer. */
 	if (!pick)
-		pick = 0x50000000ULL;
+		pick = (pa & ~0xffffULL) + 0x100000;
 	snprintf(line, sizeof(line), "snapshot 0x%llx 0x%llx\n", base + pick, base + pick + 0x10000);
 	if (send_str(line) || print_answer(stdout))
 		return fprintf(stderr, "ktest: %s failed\n", line), 1;

@@ -37,7 +37,7 @@ need() {
 }
 
 boot() { # NAME FLAVOUR QEMU CPU KERNEL-ARGS
-	local name=$1 flavour=$2 qemu=$3 cpu=$4 args=${5#-} d=$RUN/$1 mem=2048
+	local flavour=$2 qemu=$3 cpu=$4 args=${5#-} d=$RUN/$1 mem=2048
 	args=${args//,/ }
 	# 64-bit guests get 3 GiB: then 1-2 GiB is all RAM and the direct map can use a 1 GiB page
 	# there (ACPI tables and the initrd sit near the top of RAM and split what they touch).
