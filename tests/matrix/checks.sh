@@ -131,6 +131,17 @@ check_results() { # ROWNAME D O
 	for size in $need; do
 		grep -qx "$size" "$RESULTS/$row/leaves" || fail "$row" "no $size leaf was walked"
 	done
+	# HIGHPTE (Debian's i386 kernels): the user buffer's PT should be above lowmem (896 MiB),
+	# reached only through kmap_local_page.
+	if [ "$row" = 2level ] || [ "$row" = pae ]; then
+		local pt high=0
+		for pt in $(sed -n 's/^table 0x\([0-9a-f]*\) *# PT$/\1/p' "$o/ubuf.machine"); do
+			if [ $((16#$pt)) -ge $((0x38000000)) ]; then
+				high=1
+			fi
+		done
+		[ $high = 1 ] || fail "$row" "no user PT in high memory: HIGHPTE was not exercised"
+	fi
 }
 
 # The table: per row and source, pages compared and agreeing, for each walker.
