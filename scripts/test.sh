@@ -14,4 +14,4 @@ for preset in default asan; do
 done
 
 echo "=== real-kernel matrix"
-bash tests/matrix/run.sh build/default
+bash tests/matrix/run.sh

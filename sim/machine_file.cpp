@@ -42,6 +42,8 @@ constexpr BitSetting BIT_SETTINGS[] = {
     {"cr4.smap", &Control::cr4_smap}, {"efer.nxe", &Control::efer_nxe}, {"rflags.ac", &Control::rflags_ac},
 };
 
+constexpr std::uint64_t MAX_MAPPED_PAGES = std::uint64_t{1} << 20;
+
 class Parser {
 public:
     Parser(std::string_view name) : name_(name) {}
@@ -241,6 +243,12 @@ private:
                 return fail("{}", err);
             }
         }
+        // Each page is an entry to write: keep a file from asking for billions of them.
+        const std::uint64_t pages = r.page_size ? r.size / r.page_size : 0;
+        if (pages > MAX_MAPPED_PAGES - mapped_pages_)
+            return fail("map lines may create at most {} pages in one file (this line asks for {}; use larger pages)",
+                        MAX_MAPPED_PAGES, pages);
+        mapped_pages_ += pages;
         if (!builder_) builder_.emplace(m_, *frames_);
         if (auto err = builder_->map(r); !err.empty()) fail("{}", err);
         table_.reset();
@@ -282,6 +290,7 @@ private:
     std::uint64_t table_limit_ = 0;
     std::optional<FrameAllocator> frames_;
     std::optional<PageTableBuilder> builder_;
+    std::uint64_t mapped_pages_ = 0;
 };
 
 }  // namespace

@@ -116,3 +116,9 @@ TEST_CASE("sizes and numbers parse strictly", "[parse]") {
     CHECK_FALSE(parse_u64("12 "));
     CHECK(format_size(4ull << 20) == "4M");
 }
+
+TEST_CASE("map lines are bounded: a file cannot ask for billions of pages", "[machine][errors][limits]") {
+    auto m = parse_machine("vmtour-machine 1\nmode 4level\nmap 0x0 0x0 64G\n", "big");
+    CHECK(m.error == "big:3: map lines may create at most 1048576 pages in one file (this line asks for 16777216; use larger pages)");
+    CHECK(parse_machine("vmtour-machine 1\nmode 4level\nmap 0x0 0x0 64G rw page=1G\n", "ok"));
+}
