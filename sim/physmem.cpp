@@ -2,7 +2,7 @@
 
 namespace vmtour {
 
-PhysMem::PhysMem() = default;
+PhysMem::PhysMem() : dense_(std::make_unique<std::unique_ptr<Chunk>[]>(DENSE_CHUNKS)) {}
 PhysMem::~PhysMem() = default;
 PhysMem::PhysMem(PhysMem&&) noexcept = default;
 PhysMem& PhysMem::operator=(PhysMem&&) noexcept = default;
@@ -16,7 +16,6 @@ std::uint8_t* PhysMem::frame_for_write(std::uint64_t pfn) {
     const std::uint64_t top = pfn >> CHUNK_BITS;
     std::unique_ptr<Chunk>* slot;
     if (top < DENSE_CHUNKS) {
-        if (top >= dense_.size()) dense_.resize(top + 1);
         slot = &dense_[top];
     } else {
         slot = &sparse_[top];

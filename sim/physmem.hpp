@@ -3,7 +3,7 @@
 //
 // Lookups are a two-level radix: frame number >> 16 picks a chunk of 65536 frame pointers
 // (256 MB of physical space), the low 16 bits pick the frame. Chunks below 1 TB sit in a vector,
-// higher ones in a hash map, so the walker's hot path is two indexed loads.
+// higher ones in a hash map, so the walker's hot path is three dependent loads.
 #pragma once
 
 #include <array>
@@ -55,7 +55,7 @@ public:
     // The frame's bytes, or nullptr if it was never written.
     const std::uint8_t* frame(std::uint64_t pfn) const {
         const std::uint64_t top = pfn >> CHUNK_BITS;
-        const Chunk* c = top < dense_.size() ? dense_[top].get() : sparse_chunk(top);
+        const Chunk* c = top < DENSE_CHUNKS ? dense_[top].get() : sparse_chunk(top);
         return c ? c->frames[pfn & (CHUNK_FRAMES - 1)] : nullptr;
     }
 
@@ -71,7 +71,7 @@ private:
     const Chunk* sparse_chunk(std::uint64_t top) const;
     std::uint8_t* frame_for_write(std::uint64_t pfn);
 
-    std::vector<std::unique_ptr<Chunk>> dense_;
+    std::unique_ptr<std::unique_ptr<Chunk>[]> dense_;  // DENSE_CHUNKS slots: a fixed bound, one load
     std::unordered_map<std::uint64_t, std::unique_ptr<Chunk>> sparse_;
     std::vector<std::unique_ptr<std::uint8_t[]>> storage_;  // owns every frame
     std::size_t frames_ = 0;
