@@ -134,9 +134,16 @@ std::uint64_t Mmu::run(std::uint64_t va, Access access, Walk* w) const {
             s->perms = perms;
         }
 
-        // Access rights (SDM 4.6). User accesses need U/S=1 everywhere; writes need R/W=1
-        // everywhere (for the supervisor only when CR0.WP=1); fetches need XD=0 everywhere.
-        // A supervisor touching a user page is stopped by SMEP (fetch) or SMAP (data, AC=0).
+        // Access rights (SDM 4.6), with U/S and R/W the AND over all levels and XD the OR:
+        //
+        //   who    page (U/S)   read        write                    fetch
+        //   user   user         ok          R/W=1                    XD=0
+        //   user   supervisor   #PF         #PF                      #PF
+        //   super  supervisor   ok          R/W=1 or CR0.WP=0        XD=0
+        //   super  user         SMAP=0|AC   (SMAP=0|AC) and          SMEP=0 and XD=0
+        //                                   (R/W=1 or CR0.WP=0)
+        //
+        // The checks below go down this table in order; the first refusal names the fault.
         const bool write = access.type == AccessType::Write;
         const bool fetch = access.type == AccessType::Execute;
         FaultReason denied{};
