@@ -15,5 +15,7 @@ void setup_dump(CLI::App& app, Runner& run);
 void setup_check(CLI::App& app, Runner& run);
 void setup_cost(CLI::App& app, Runner& run);
 void setup_map(CLI::App& app, Runner& run);
+void setup_quiz(CLI::App& app, Runner& run);
+void setup_lesson(CLI::App& app, Runner& run);
 
 }  // namespace vmtour::cli

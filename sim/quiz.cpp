@@ -1,0 +1,286 @@
+#include "quiz.hpp"
+
+#include "bits.hpp"
+#include "builder.hpp"
+#include "parse.hpp"
+
+#include <fmt/format.h>
+#include <set>
+#include <stdexcept>
+
+namespace vmtour {
+
+std::uint64_t SplitMix64::next() {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+    return z ^ (z >> 31);
+}
+
+std::uint64_t SplitMix64::below(std::uint64_t n) {
+    // 2^64 mod n, computed in 64 bits: (2^64 - n) mod n.
+    const std::uint64_t waste = (0 - n) % n;
+    std::uint64_t x = next();
+    while (x > ~std::uint64_t{0} - waste) x = next();
+    return x % n;
+}
+
+namespace {
+
+using bits::bit;
+using Path = std::vector<unsigned>;  // indices from the top level down to one entry
+
+struct Leaf {
+    Path path;            // its length - 1 is the level of the leaf entry
+    std::uint64_t pa = 0;
+    Perms perms;          // effective: the leaf's rights ANDed with its directory entries'
+};
+
+// What the CPU does with an access to a page with these effective rights (SDM 4.6), in the order
+// the fault reasons are judged.
+Outcome judge(const Perms& p, const Access& a, const Control& c, std::uint64_t pa, int level) {
+    const bool write = a.type == AccessType::Write, fetch = a.type == AccessType::Execute;
+    auto fault = [&](FaultReason r) { return Outcome{false, 0, r, level}; };
+    if (a.user && !p.user) return fault(FaultReason::SupervisorPage);
+    if (!a.user && p.user && fetch && c.cr4_smep) return fault(FaultReason::Smep);
+    if (!a.user && p.user && !fetch && c.cr4_smap && !c.rflags_ac) return fault(FaultReason::Smap);
+    if (write && !p.writable && (a.user || c.cr0_wp)) return fault(FaultReason::ReadOnly);
+    if (fetch && !p.executable) return fault(FaultReason::NoExecute);
+    return Outcome{true, pa, FaultReason::NotPresent, level};
+}
+
+class Generator {
+public:
+    explicit Generator(const QuizOptions& o)
+        : o_(o), mode_(*o.mode), rng_(o.seed), frames_((1 + rng_.below(255)) << 20) {}
+    Quiz run();
+
+private:
+    unsigned levels() const { return mode_.level_count; }
+    unsigned random_index(unsigned level);
+    std::uint64_t compose(const Path& p, std::uint64_t offset) const;
+    bool usable(const Path& p) const;
+    Path new_path(unsigned length);
+    std::uint64_t random_frame(std::uint64_t span);
+    void add_leaf(const Path& p);
+    void restrict_directory(const Path& table_path, std::vector<std::size_t> members);
+    Question mapped();
+    std::optional<Question> not_present();
+    std::optional<Question> permission();
+    std::optional<Question> non_canonical();
+    Access random_access() {
+        const auto t = static_cast<AccessType>(rng_.below(3));
+        return Access{t, rng_.chance(3, 4)};
+    }
+
+    const QuizOptions& o_;
+    const PagingMode& mode_;
+    SplitMix64 rng_;
+    FrameAllocator frames_;
+    Quiz quiz_;
+    std::vector<Leaf> leaves_;
+    std::set<Path> present_;  // every entry the tables hold, by its path
+    std::set<Path> leaf_paths_;
+    std::set<std::uint64_t> used_pa_;
+};
+
+unsigned Generator::random_index(unsigned level) {
+    const std::uint64_t n = mode_.level[level].entries();
+    // 64-bit: the top index picks the half; mostly user space (the lower half), as in a process.
+    if (level == 0 && mode_.canonical) return static_cast<unsigned>(rng_.chance(1, 4) ? n / 2 + rng_.below(n / 2) : rng_.below(n / 2));
+    return static_cast<unsigned>(rng_.below(n));
+}
+
+std::uint64_t Generator::compose(const Path& p, std::uint64_t offset) const {
+    std::uint64_t va = offset;
+    for (unsigned k = 0; k < p.size(); ++k) va |= std::uint64_t{p[k]} << mode_.level[k].shift;
+    if (mode_.canonical && ((va >> (mode_.va_bits - 1)) & 1)) va |= ~(mode_.va_limit() - 1);
+    return va;
+}
+
+// A path can hold a new entry if that entry is free and no entry above it is a leaf.
+bool Generator::usable(const Path& p) const {
+    if (present_.count(p)) return false;
+    for (std::size_t k = 1; k < p.size(); ++k)
+        if (leaf_paths_.count(Path(p.begin(), p.begin() + static_cast<long>(k)))) return false;
+    return true;
+}
+
+// A fresh path of `length` entries; half the time it shares upper tables with an existing leaf.
+Path Generator::new_path(unsigned length) {
+    for (unsigned attempt = 0;; ++attempt) {
+        Path p;
+        if (!leaves_.empty() && rng_.chance(1, 2)) {
+            const Path& q = leaves_[rng_.below(leaves_.size())].path;
+            const std::size_t most = std::min<std::size_t>(q.size(), length) - 1;
+            if (most > 0) p.assign(q.begin(), q.begin() + static_cast<long>(1 + rng_.below(most)));
+        }
+        while (p.size() < length) p.push_back(random_index(static_cast<unsigned>(p.size())));
+        if (usable(p)) return p;
+        if (attempt > 1000) throw std::logic_error("quiz: no free path");
+    }
+}
+
+// A page-aligned physical address for data, above the tables: 2-4 GB in 32-bit modes, 4-64 GB else.
+std::uint64_t Generator::random_frame(std::uint64_t span) {
+    const std::uint64_t base = mode_.canonical ? std::uint64_t{4} << 30 : std::uint64_t{2} << 30;
+    const std::uint64_t room = mode_.canonical ? std::uint64_t{60} << 30 : std::uint64_t{2} << 30;
+    for (;;) {
+        const std::uint64_t pa = base + rng_.below(room / span) * span;
+        if (used_pa_.insert(pa).second) return pa;
+    }
+}
+
+void Generator::add_leaf(const Path& p) {
+    const unsigned level = static_cast<unsigned>(p.size() - 1);
+    const std::uint64_t span = mode_.level[level].entry_span();
+    Leaf leaf{p, random_frame(span), Perms{}};
+    std::uint64_t flags = bit(bits::RW) | bit(bits::US);
+    if (o_.faults) {
+        flags = (rng_.chance(2, 3) ? bit(bits::US) : 0) | (rng_.chance(1, 2) ? bit(bits::RW) : 0);
+        if (mode_.has_xd && rng_.chance(1, 3)) flags |= bit(bits::XD);
+    }
+    leaf.perms = Perms{bits::test(flags, bits::US), bits::test(flags, bits::RW), !bits::test(flags, bits::XD)};
+    PageTableBuilder b(quiz_.machine, frames_);
+    const std::string err = b.map({compose(p, 0), leaf.pa, span, span, flags});
+    if (!err.empty()) throw std::logic_error("quiz: " + err);
+    for (std::size_t k = 1; k <= p.size(); ++k) present_.insert(Path(p.begin(), p.begin() + static_cast<long>(k)));
+    leaf_paths_.insert(p);
+    leaves_.push_back(std::move(leaf));
+}
+
+// Takes one right away in the directory entry that points to a page table: R/W, U/S or (with
+// XD) execution. The pages below keep their own bits; the CPU ANDs them (SDM 4.6).
+void Generator::restrict_directory(const Path& table_path, std::vector<std::size_t> members) {
+    const Walk w = walk(quiz_.machine, compose(leaves_[members[0]].path, 0), Access{AccessType::Read, false});
+    const Step& s = w.steps[table_path.size() - 1];
+    const unsigned what = static_cast<unsigned>(rng_.below(mode_.has_xd ? 3 : 2));
+    const std::uint64_t raw = what == 0 ? s.raw & ~bit(bits::RW) : what == 1 ? s.raw & ~bit(bits::US) : s.raw | bit(bits::XD);
+    quiz_.machine.mem.write_entry(s.entry_addr, mode_.entry_size, raw);
+    for (std::size_t i : members) {
+        Perms& p = leaves_[i].perms;
+        if (what == 0) p.writable = false;
+        if (what == 1) p.user = false;
+        if (what == 2) p.executable = false;
+    }
+}
+
+Question Generator::mapped() {
+    const Leaf& leaf = leaves_[rng_.below(leaves_.size())];
+    const int level = static_cast<int>(leaf.path.size() - 1);
+    const std::uint64_t offset = rng_.below(mode_.level[static_cast<unsigned>(level)].entry_span());
+    std::vector<AccessType> allowed{AccessType::Read};
+    if (leaf.perms.writable) allowed.push_back(AccessType::Write);
+    if (leaf.perms.executable) allowed.push_back(AccessType::Execute);
+    const Access a{allowed[rng_.below(allowed.size())], leaf.perms.user};
+    return Question{compose(leaf.path, offset), a, Outcome{true, leaf.pa + offset, FaultReason::NotPresent, level}, "mapped"};
+}
+
+// An address whose walk meets P=0 at some level: below an existing table, an index nobody uses.
+std::optional<Question> Generator::not_present() {
+    for (unsigned attempt = 0; attempt < 100; ++attempt) {
+        const unsigned level = static_cast<unsigned>(rng_.below(levels()));
+        std::vector<const Path*> through;
+        for (const Leaf& l : leaves_)
+            if (l.path.size() > level) through.push_back(&l.path);  // its entries above `level` are tables
+        if (through.empty()) continue;
+        const Path& q = *through[rng_.below(through.size())];
+        Path p(q.begin(), q.begin() + level);
+        p.push_back(random_index(level));
+        if (present_.count(p)) continue;
+        while (p.size() < levels()) p.push_back(random_index(static_cast<unsigned>(p.size())));
+        const Access a = random_access();
+        return Question{compose(p, rng_.below(bits::PAGE_SIZE)), a,
+                        Outcome{false, 0, FaultReason::NotPresent, static_cast<int>(level)}, "not present"};
+    }
+    return std::nullopt;
+}
+
+// A mapped page and an access its rights (or CR4.SMEP/SMAP) refuse.
+std::optional<Question> Generator::permission() {
+    std::vector<Question> candidates;
+    for (const Leaf& leaf : leaves_)
+        for (unsigned t = 0; t < 3; ++t)
+            for (bool user : {true, false}) {
+                const Access a{static_cast<AccessType>(t), user};
+                const int level = static_cast<int>(leaf.path.size() - 1);
+                const Outcome out = judge(leaf.perms, a, quiz_.machine.ctl, 0, level);
+                if (!out.ok) candidates.push_back(Question{compose(leaf.path, 0), a, out, "permission"});
+            }
+    if (candidates.empty()) return std::nullopt;
+    Question q = candidates[rng_.below(candidates.size())];
+    q.va |= rng_.below(bits::PAGE_SIZE);
+    return q;
+}
+
+// A mapped address with one of the sign-extension bits flipped: #GP before any table is read.
+std::optional<Question> Generator::non_canonical() {
+    if (!mode_.canonical) return std::nullopt;
+    Question q = mapped();
+    q.va ^= bit(mode_.va_bits + static_cast<unsigned>(rng_.below(64 - mode_.va_bits)));
+    q.intended = Outcome{false, 0, FaultReason::NonCanonical, -1};
+    q.kind = "non-canonical";
+    return q;
+}
+
+Quiz Generator::run() {
+    Machine& m = quiz_.machine;
+    m.mode = &mode_;
+    m.name = fmt::format("quiz machine ({} seed {})", mode_.key, o_.seed);
+    m.ctl.cr4_smep = o_.faults && rng_.chance(1, 2);
+    m.ctl.cr4_smap = o_.faults && rng_.chance(1, 2);
+    // Two or three page tables with 2-4 pages each, their paths sharing upper tables at random.
+    const unsigned groups = 2 + static_cast<unsigned>(rng_.below(2));
+    std::vector<std::vector<std::size_t>> members(groups);
+    std::vector<Path> tables;
+    for (unsigned g = 0; g < groups; ++g) {
+        tables.push_back(new_path(levels() - 1));
+        const unsigned pages = 2 + static_cast<unsigned>(rng_.below(3));
+        while (members[g].size() < pages) {
+            Path p = tables[g];
+            p.push_back(random_index(levels() - 1));
+            if (!usable(p)) continue;
+            members[g].push_back(leaves_.size());
+            add_leaf(p);
+        }
+    }
+    if (o_.huge) {
+        add_leaf(new_path(levels() - 1));                            // 4 MB or 2 MB
+        if (mode_.canonical) add_leaf(new_path(levels() - 2));       // 1 GB
+    }
+    if (o_.faults) restrict_directory(tables[1], members[1]);
+
+    const bool wide = mode_.canonical;
+    for (unsigned i = 0; i < o_.count; ++i) {
+        // Weights: mapped 4, not present 3; with --faults permission 3 and (64-bit) non-canonical 1.
+        const std::uint64_t roll = i == 0 ? 0 : rng_.below(o_.faults ? (wide ? 11 : 10) : 7);
+        std::optional<Question> q;
+        if (roll >= 10) q = non_canonical();
+        else if (roll >= 7) q = permission();
+        else if (roll >= 4) q = not_present();
+        if (!q) q = mapped();
+        quiz_.questions.push_back(*q);
+    }
+    quiz_.options = o_;
+    return std::move(quiz_);
+}
+
+}  // namespace
+
+Quiz make_quiz(const QuizOptions& options) {
+    if (!options.mode) throw std::invalid_argument("quiz: no paging mode");
+    if (options.count < 1 || options.count > 16) throw std::invalid_argument("quiz: the count must be 1 to 16");
+    return Generator(options).run();
+}
+
+std::string question_text(const Question& q) {
+    return fmt::format("{} {} of {:#x}", q.access.user ? "user-mode" : "supervisor-mode", access_name(q.access.type), q.va);
+}
+
+std::string answer_text(const Machine& m, const Walk& w) {
+    if (w.ok) return fmt::format("{:#x} (a {} page)", w.translation.pa, format_size(w.translation.page_size));
+    if (w.fault.general_protection) return "#GP: the address is not canonical";
+    return fmt::format("#PF, error code {:#x}: {}", w.fault.error_code, describe(w.fault, w, *m.mode));
+}
+
+}  // namespace vmtour

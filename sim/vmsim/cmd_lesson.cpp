@@ -1,0 +1,255 @@
+// lesson list | show N | check N: the path of lessons in lessons/, from the terminal.
+#include "commands.hpp"
+#include "common.hpp"
+#include "lessons.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef VMTOUR_LESSONS_DIR
+#define VMTOUR_LESSONS_DIR "lessons"
+#endif
+
+namespace vmtour::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Nothing differs, but some exercises could not run here (see the requirement messages).
+constexpr int EXIT_NOT_RUN = 4;
+
+struct LessonOptions {
+    std::string dir;
+    std::string which;
+    bool recorded = false;
+    bool update = false;
+    std::vector<std::string> output_of;  // ID=FILE
+};
+
+std::string lessons_dir(const LessonOptions& o) {
+    if (!o.dir.empty()) return o.dir;
+    if (const char* env = std::getenv("VMTOUR_LESSONS"); env && *env) return env;
+    return VMTOUR_LESSONS_DIR;
+}
+
+std::vector<Lesson> lessons(const LessonOptions& o) {
+    auto l = load_lessons(lessons_dir(o));
+    if (!l) throw InputError(l.error + " (give --dir DIR or set VMTOUR_LESSONS)");
+    if (l.value.empty()) throw InputError(fmt::format("{}: no lessons (folders NN-slug)", lessons_dir(o)));
+    return std::move(l.value);
+}
+
+Lesson pick(const LessonOptions& o) {
+    for (Lesson& l : lessons(o))
+        if (l.slug == o.which || std::to_string(l.number) == o.which || l.slug.substr(0, 2) == o.which) return std::move(l);
+    throw InputError(fmt::format("no lesson '{}' (see 'vmsim lesson list')", o.which));
+}
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) throw InputError(fmt::format("{}: cannot read it", p.string()));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// `vmsim` and `vmreal` in exercises are the ones built next to this vmsim (BUILD and BUILD/real).
+std::string search_path() {
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    const char* path = std::getenv("PATH");
+    return fmt::format("{}:{}:{}", self.string(), (self / "real").string(), path ? path : "/usr/bin:/bin");
+}
+
+struct Ran {
+    std::string output;  // stdout and stderr, as written
+    int status = 0;
+};
+
+Ran run_shell(const std::string& command, const std::string& cwd) {
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    const std::string path = search_path();
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        dup2(fds[1], 2);
+        close(fds[0]);
+        close(fds[1]);
+        if (chdir(cwd.c_str()) != 0) _exit(127);
+        setenv("PATH", path.c_str(), 1);
+        setenv("LC_ALL", "C", 1);
+        execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    close(fds[1]);
+    Ran r;
+    char buf[65536];
+    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        r.output.append(buf, static_cast<std::size_t>(n));
+    }
+    close(fds[0]);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return r;
+}
+
+// Why this machine cannot run the exercise, or "".
+std::string missing_need(const Exercise& e, const Lesson& l) {
+    for (const std::string& need : e.needs) {
+        if (need == "root" && geteuid() != 0)
+            return fmt::format("needs root (pagemap shows frame numbers only with CAP_SYS_ADMIN): run sudo vmsim lesson check {}", l.number);
+        if (need == "module" && access("/proc/pagetable", F_OK) != 0)
+            return "needs the ko5204 module (no /proc/pagetable): build and load it as root on a kernel that can load modules "
+                   "(kmod/README.md); where it cannot, it runs inside the real-kernel matrix (tests/matrix/), and "
+                   "--recorded checks the outputs recorded there";
+        if (need == "thp") {
+            std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
+            std::string policy;
+            std::getline(in, policy);
+            if (!in || policy.find("[never]") != std::string::npos)
+                return "needs transparent huge pages (/sys/kernel/mm/transparent_hugepage/enabled is missing or [never])";
+        }
+    }
+    return "";
+}
+
+enum class Status { Match, Differ, NotRun, Recorded };
+
+struct Tally {
+    std::map<Status, unsigned> n;
+    unsigned recorded_files = 0;
+};
+
+void print_failure(const std::string& why, const Exercise& e, const Lesson& l) {
+    std::string indented;
+    for (char c : why) indented += c == '\n' ? std::string("\n      ") : std::string(1, c);
+    std::cout << fmt::format("      {}\n      run it yourself: cd {} && {}\n", indented, l.dir, e.run);
+}
+
+Status check_exercise(const LessonOptions& o, const Lesson& l, const Exercise& e,
+                      const std::map<std::string, std::string>& given, Tally& t) {
+    const fs::path expected_file = fs::path(l.dir) / "expected" / (e.id + ".out");
+    auto expected = [&]() -> std::optional<std::string> {
+        if (!fs::exists(expected_file)) return std::nullopt;
+        return read_file(expected_file);
+    };
+    const std::string head = fmt::format("{:<22} ", e.id);
+    if (auto it = given.find(e.id); it != given.end()) {
+        const CheckResult r = check_output(e, read_file(it->second), std::nullopt, expected());
+        std::cout << fmt::format("  {} {}output of {} (not run here)\n", r.ok ? "✓" : "✗", head, it->second);
+        if (!r.ok) print_failure(r.why, e, l);
+        return r.ok ? Status::Match : Status::Differ;
+    }
+    if (const std::string need = missing_need(e, l); !need.empty()) {
+        std::cout << fmt::format("  - {}NOT RUN: {}\n", head, need);
+        if (!o.recorded || e.recorded.empty()) return Status::NotRun;
+        bool all_ok = true;
+        for (const Recorded& rec : e.recorded) {
+            const CheckResult r = check_output(e, read_file(fs::path(l.dir) / rec.file), std::nullopt, expected());
+            std::cout << fmt::format("  {} {:<22} recorded in the matrix's {} guest: {}\n", r.ok ? "✓" : "✗", "", rec.label, rec.file);
+            if (!r.ok) print_failure(r.why, e, l);
+            all_ok &= r.ok;
+            ++t.recorded_files;
+        }
+        return all_ok ? Status::Recorded : Status::Differ;
+    }
+    const Ran ran = run_shell(e.run, l.dir);
+    if (o.update && e.exact()) {
+        fs::create_directories(expected_file.parent_path());
+        std::ofstream(expected_file, std::ios::binary) << exact_text(ran.output, ran.status);
+    }
+    const CheckResult r = check_output(e, ran.output, ran.status, expected());
+    std::cout << fmt::format("  {} {}{}\n", r.ok ? "✓" : "✗", head, e.run);
+    if (!r.ok) print_failure(r.why, e, l);
+    return r.ok ? Status::Match : Status::Differ;
+}
+
+int run_check(const LessonOptions& o) {
+    const Lesson l = pick(o);
+    std::map<std::string, std::string> given;
+    for (const std::string& spec : o.output_of) {
+        const auto eq = spec.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+            throw InputError(fmt::format("--output-of takes ID=FILE, not '{}'", spec));
+        const std::string id = spec.substr(0, eq);
+        if (std::none_of(l.exercises.begin(), l.exercises.end(), [&](const Exercise& e) { return e.id == id; }))
+            throw InputError(fmt::format("lesson {} has no exercise '{}'", l.number, id));
+        given[id] = spec.substr(eq + 1);
+    }
+    std::cout << fmt::format("lesson {}: {} ({})\n", l.number, l.title, l.dir);
+    Tally t;
+    for (const Exercise& e : l.exercises) ++t.n[check_exercise(o, l, e, given, t)];
+    std::cout << fmt::format("lesson {}: {} match, {} differ, {} not run here", l.number, t.n[Status::Match],
+                             t.n[Status::Differ], t.n[Status::NotRun] + t.n[Status::Recorded]);
+    if (t.n[Status::Recorded])
+        std::cout << fmt::format(" ({} of them checked on {} outputs recorded in the matrix)", t.n[Status::Recorded], t.recorded_files);
+    std::cout << (o.update ? "; expected outputs rewritten: review them with git diff lessons\n" : "\n");
+    if (t.n[Status::Differ]) return EXIT_FAULT;
+    return t.n[Status::NotRun] ? EXIT_NOT_RUN : 0;
+}
+
+int run_list(const LessonOptions& o) {
+    for (const Lesson& l : lessons(o)) {
+        std::set<std::string> needs;
+        for (const Exercise& e : l.exercises) needs.insert(e.needs.begin(), e.needs.end());
+        std::string need_text;
+        for (const auto& n : needs) need_text += (need_text.empty() ? ", needs " : " and ") + n;
+        std::cout << fmt::format("{:>2}  {:<58} {} exercises{}\n", l.number, l.title, l.exercises.size(), need_text);
+    }
+    std::cout << "\nRead one: vmsim lesson show N.  Check your machine gives the expected outputs: vmsim lesson check N\n";
+    return 0;
+}
+
+int run_show(const LessonOptions& o) {
+    const Lesson l = pick(o);
+    std::cout << read_file(fs::path(l.dir) / "README.md");
+    std::cout << fmt::format("\n(from {}; check the exercises with: vmsim lesson check {})\n", l.dir, l.number);
+    return 0;
+}
+
+}  // namespace
+
+void setup_lesson(CLI::App& app, Runner& run) {
+    auto o = std::make_shared<LessonOptions>();
+    auto* cmd = app.add_subcommand("lesson", "The lessons: list them, read one, check its exercises on this machine");
+    cmd->require_subcommand(1);
+    cmd->fallthrough();  // --dir may come after the list/show/check word too
+    cmd->add_option("--dir", o->dir, fmt::format("Lessons folder (default $VMTOUR_LESSONS, else {})", VMTOUR_LESSONS_DIR));
+    auto* list = cmd->add_subcommand("list", "The lessons in order, with what they need");
+    auto* show = cmd->add_subcommand("show", "Print lesson N (its text and exercises, Markdown)");
+    show->add_option("N", o->which, "Lesson number (1-9) or folder name")->required();
+    auto* check = cmd->add_subcommand("check", "Run lesson N's exercises and compare each output with its expected answer");
+    check->add_option("N", o->which, "Lesson number (1-9) or folder name")->required();
+    check->add_flag("--recorded", o->recorded,
+                    "For exercises this machine cannot run (no root, no module), check the outputs recorded in the "
+                    "real-kernel matrix instead (they still count as not run here)");
+    check->add_option("--output-of", o->output_of,
+                      "ID=FILE: check FILE as exercise ID's output instead of running it (e.g. output saved in a guest)");
+    check->add_flag("--update", o->update, "Rewrite expected/ID.out of the 'exact' exercises from this run (review with git diff)");
+    check->footer("Each exercise: ✓ its output is the expected one, ✗ it is not (with the first difference), - not run\n"
+                  "here (and why: root, the kernel module). `vmsim` and `vmreal` in the commands are the ones next to\n"
+                  "this vmsim. Exit status: 0 all match, 1 some differ, 2 bad input, 4 none differ but some did not\n"
+                  "run here (with --recorded, exercises whose recorded outputs pass do not count as not run).");
+    cmd->footer("Lesson files and their format: lessons/README.md.");
+    list->callback([o, &run] { run = [o] { return run_list(*o); }; });
+    show->callback([o, &run] { run = [o] { return run_show(*o); }; });
+    check->callback([o, &run] { run = [o] { return run_check(*o); }; });
+}
+
+}  // namespace vmtour::cli

@@ -1,0 +1,119 @@
+// quiz: a seeded paging problem (a machine and addresses to translate) and, with --solve, its answers.
+#include "commands.hpp"
+#include "common.hpp"
+#include "machine_file.hpp"
+#include "quiz.hpp"
+#include "render.hpp"
+
+#include <fmt/format.h>
+#include <fstream>
+#include <iostream>
+
+namespace vmtour::cli {
+
+namespace {
+
+struct QuizCliOptions {
+    unsigned levels = 2;
+    std::uint64_t seed = 1;
+    unsigned count = 5;
+    bool huge = false;
+    bool faults = false;
+    bool solve = false;
+    bool json = false;
+    std::string machine_out;
+};
+
+std::string command_line(const QuizCliOptions& o) {
+    return fmt::format("vmsim quiz --levels {} --seed {}{}{}{}", o.levels, o.seed,
+                       o.count != 5 ? fmt::format(" --count {}", o.count) : "", o.huge ? " --huge" : "",
+                       o.faults ? " --faults" : "");
+}
+
+// The same access as `vmsim translate` options.
+std::string translate_args(const Question& q) {
+    static constexpr const char* letter[] = {"r", "w", "x"};
+    return fmt::format("-a {}{}", letter[static_cast<int>(q.access.type)], q.access.user ? "" : " --supervisor");
+}
+
+void print_text(const QuizCliOptions& o, const Quiz& quiz, const std::string& dump) {
+    const Machine& m = quiz.machine;
+    std::cout << fmt::format("{}\n{}: {} address{} to translate\n\n", command_line(o), m.mode->title,
+                             quiz.questions.size(), quiz.questions.size() == 1 ? "" : "es");
+    std::cout << "The machine as a machine file (docs/machine-format.md): CR3, the control bits, and each\n"
+                 "table's non-zero entries as INDEX RAW-ENTRY. Entry bits: P=0x1 R/W=0x2 U/S=0x4 PS=0x80"
+              << (m.mode->has_xd ? " XD=bit 63" : "") << ".\n\n"
+              << dump << "\n";
+    std::cout << "Translate each access: its physical address, or the fault (#PF and its error code, or #GP).\n";
+    for (std::size_t i = 0; i < quiz.questions.size(); ++i)
+        std::cout << fmt::format("  {}. {}\n", i + 1, question_text(quiz.questions[i]));
+    if (!o.solve) {
+        std::cout << fmt::format("\nAnswers, with every step of each walk: {} --solve\n", command_line(o));
+        return;
+    }
+    const Mmu mmu(m);
+    for (std::size_t i = 0; i < quiz.questions.size(); ++i) {
+        const Question& q = quiz.questions[i];
+        const Walk w = mmu.walk(q.va, q.access);
+        std::cout << fmt::format("\n=== {}. {}   (vmsim translate {:#x} {} --machine FILE)\n", i + 1,
+                                 question_text(q), q.va, translate_args(q));
+        std::cout << render_walk_text(m, w);
+        std::cout << fmt::format("answer  {}\n", answer_text(m, w));
+    }
+}
+
+void print_json(const QuizCliOptions& o, const Quiz& quiz, const std::string& dump) {
+    const Machine& m = quiz.machine;
+    const Mmu mmu(m);
+    nlohmann::json questions = nlohmann::json::array();
+    for (const Question& q : quiz.questions) {
+        nlohmann::json j{{"va", hex(q.va)}, {"access", access_name(q.access.type)}, {"user", q.access.user}};
+        if (o.solve) j["answer"] = walk_json(m, mmu.walk(q.va, q.access));
+        questions.push_back(j);
+    }
+    std::cout << nlohmann::json{{"quiz", command_line(o)}, {"mode", m.mode->key},  {"seed", o.seed},
+                                {"huge", o.huge},          {"faults", o.faults},   {"machine", dump},
+                                {"questions", questions}}
+                     .dump(2)
+              << "\n";
+}
+
+int run_quiz(const QuizCliOptions& o) {
+    const PagingMode& mode = mode_of(o.levels, mode_2level());
+    const Quiz quiz = make_quiz(QuizOptions{&mode, o.seed, o.count, o.huge, o.faults});
+    const std::string dump = dump_machine(quiz.machine);
+    if (!o.machine_out.empty()) {
+        std::ofstream out(o.machine_out, std::ios::binary);
+        out << dump;
+        out.close();
+        if (!out) throw InputError(fmt::format("{}: cannot write the machine file", o.machine_out));
+    }
+    if (o.json) print_json(o, quiz, dump);
+    else print_text(o, quiz, dump);
+    return 0;
+}
+
+}  // namespace
+
+void setup_quiz(CLI::App& app, Runner& run) {
+    auto o = std::make_shared<QuizCliOptions>();
+    auto* cmd = app.add_subcommand("quiz", "A paging problem to solve by hand: a small machine and addresses to translate");
+    cmd->add_option("--levels,-l", o->levels, "Paging mode: 2 (32-bit), 3 (PAE), 4 or 5 (default 2)")
+        ->check(CLI::IsMember({2u, 3u, 4u, 5u}));
+    cmd->add_option("--seed", o->seed, "Which problem: the same seed gives the same problem on every machine (default 1)");
+    cmd->add_option("--count,-n", o->count, "How many addresses (1 to 16, default 5)")->check(CLI::Range(1u, 16u));
+    cmd->add_flag("--huge", o->huge, "Add large pages: 4 MB (2-level) or 2 MB, and 1 GB in 4/5-level");
+    cmd->add_flag("--faults", o->faults,
+                  "Add permission faults: supervisor and read-only pages, XD, a restricted directory entry, "
+                  "CR4.SMEP/SMAP, and non-canonical addresses in 4/5-level");
+    cmd->add_flag("--solve", o->solve, "Print the answers, with every step of each walk");
+    cmd->add_flag("--json", o->json, "Print JSON (with --solve, each answer is a walk as `vmsim translate --json` prints it)");
+    cmd->add_option("--machine-out,-o", o->machine_out,
+                    "Also write the machine to FILE, for `vmsim translate VA --machine FILE`");
+    cmd->footer("The problem is generated by SplitMix64 from the seed with vmtour's own bounded-number mapping\n"
+                "(sim/quiz.hpp), so a seed means the same problem with every compiler and library.\n"
+                "Example: vmsim quiz --levels 4 --seed 7 --huge --faults, then the same with --solve.");
+    cmd->callback([o, &run] { run = [o] { return run_quiz(*o); }; });
+}
+
+}  // namespace vmtour::cli

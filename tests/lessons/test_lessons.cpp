@@ -1,0 +1,203 @@
+// The lesson exercise format, the checks on made-up outputs, and `vmsim lesson` on a made-up lesson.
+#include "lessons.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace vmtour;
+namespace fs = std::filesystem;
+
+namespace {
+
+Exercise one(const std::string& text) {
+    auto p = parse_exercises(text, "t.txt");
+    INFO(p.error);
+    REQUIRE(p);
+    REQUIRE(p.value.size() == 1);
+    return p.value[0];
+}
+
+std::string error_of(const std::string& text) { return parse_exercises(text, "t.txt").error; }
+
+struct Ran {
+    std::string out;
+    int code;
+};
+Ran vmsim(const std::string& args) {
+    Ran r{{}, -1};
+    FILE* p = popen(fmt::format("{} {} 2>&1", VMSIM_PATH, args).c_str(), "r");
+    REQUIRE(p);
+    char buf[4096];
+    for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
+    const int st = pclose(p);
+    r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+}
+
+// A lessons folder with one lesson, removed at the end.
+struct TempLessons {
+    fs::path dir;
+    explicit TempLessons(const std::string& exercises) {
+        char tmpl[] = "/tmp/vmtour-lessons-XXXXXX";
+        REQUIRE(mkdtemp(tmpl));
+        dir = tmpl;
+        fs::create_directories(dir / "01-demo" / "expected");
+        std::ofstream(dir / "01-demo" / "README.md") << "# Demo lesson\n\ntext\n";
+        std::ofstream(dir / "01-demo" / "exercises.txt") << exercises;
+    }
+    ~TempLessons() { fs::remove_all(dir); }
+    void write(const std::string& rel, const std::string& text) const { std::ofstream(dir / "01-demo" / rel) << text; }
+};
+
+}  // namespace
+
+TEST_CASE("exercise files parse into id, question, command, needs, checks and recordings", "[lessons][format]") {
+    const Exercise e = one("# comment\nexercise blog-split\n  ask Split it.\n  ask By hand.\n  run vmsim split 0x1337babe\n"
+                           "  needs root\n  check count 2 ^VA=.* -> PA=.*$\n  check invariant direct-map Kmalloc:\n"
+                           "  recorded 4level out/4level.txt\n");
+    CHECK(e.id == "blog-split");
+    CHECK(e.ask == "Split it. By hand.");
+    CHECK(e.run == "vmsim split 0x1337babe");
+    CHECK(e.needs == std::vector<std::string>{"root"});
+    REQUIRE(e.checks.size() == 2);
+    CHECK(e.checks[0].args == std::vector<std::string>{"2", "^VA=.* -> PA=.*$"});
+    CHECK(e.checks[1].args == std::vector<std::string>{"direct-map", "Kmalloc:"});
+    REQUIRE(e.recorded.size() == 1);
+    CHECK(e.recorded[0].label == "4level");
+    CHECK_FALSE(e.exact());
+}
+
+TEST_CASE("malformed exercise files are refused with the line and the reason", "[lessons][format]") {
+    CHECK(error_of("run x\n") == "t.txt:1: 'run' before the first 'exercise' line");
+    CHECK(error_of("exercise A\n") == "t.txt:1: exercise ids are lower-case words with '-': 'A'");
+    CHECK(error_of("exercise a\n check exact\n") == "t.txt:2: exercise a has no 'run' line");
+    CHECK(error_of("exercise a\n run x\n") == "t.txt:2: exercise a has no 'check' line");
+    CHECK(error_of("exercise a\n run x\n check exact\nexercise a\n") == "t.txt:4: exercise a appears twice");
+    CHECK(error_of("exercise a\n run x\n check sometimes\n").find("unknown check 'sometimes'") != std::string::npos);
+    CHECK(error_of("exercise a\n run x\n check all ([\n").find("bad regular expression") != std::string::npos);
+    CHECK(error_of("exercise a\n run x\n check invariant nice\n") == "t.txt:3: unknown invariant 'nice'");
+    CHECK(error_of("exercise a\n run x\n needs luck\n") == "t.txt:3: unknown need 'luck' (root, module, thp)");
+    CHECK(error_of("exercise a\n run x\n check exact\n recorded r f\n").find("not 'exact'") != std::string::npos);
+    CHECK(error_of("") == "t.txt:0: no exercises");
+}
+
+TEST_CASE("exact compares the output and exit status, and shows the first different line", "[lessons][checks]") {
+    const Exercise e = one("exercise a\n run x\n check exact\n");
+    CHECK(check_output(e, "one\ntwo\n", 0, std::string("one\ntwo\n[exit 0]\n")).ok);
+    const auto bad = check_output(e, "one\nTWO\n", 0, std::string("one\ntwo\n[exit 0]\n"));
+    CHECK_FALSE(bad.ok);
+    CHECK(bad.why == "check exact: line 2:\n  expected: two\n  got:      TWO");
+    CHECK_FALSE(check_output(e, "one\ntwo\n", 1, std::string("one\ntwo\n[exit 0]\n")).ok);
+    CHECK_FALSE(check_output(e, "x\n", 0, std::nullopt).ok);
+    CHECK(check_output(e, "one\ntwo", std::nullopt, std::string("one\ntwo\n[exit 0]\n")).ok);  // saved output: no exit status
+}
+
+TEST_CASE("pattern checks: lines, all, count, has, exit", "[lessons][checks]") {
+    const Exercise e = one("exercise a\n run x\n check lines 3\n check all ^[a-c]$\n check count 2 ^[ab]$\n"
+                           " check has c\n check exit 3\n");
+    CHECK(check_output(e, "a\nb\nc\n", 3, std::nullopt).ok);
+    CHECK(check_output(e, "a\nb\nc\n", 0, std::nullopt).why == "check exit 3: exit status 0, expected 3");
+    CHECK(check_output(e, "a\nb\nd\n", 3, std::nullopt).why == "check all ^[a-c]$: line 3 does not match: d");
+    CHECK(check_output(e, "a\nb\n", 3, std::nullopt).why == "check lines 3: 2 lines, expected 3");
+    CHECK(check_output(e, "a\nc\nc\n", 3, std::nullopt).why == "check count 2 ^[ab]$: 1 matching lines, expected 2");
+}
+
+TEST_CASE("the VA/PA invariants hold on good outputs and name the first line that breaks them", "[lessons][checks]") {
+    auto lines = [](std::initializer_list<std::pair<std::uint64_t, std::uint64_t>> pairs, const char* prefix = "") {
+        std::string s = "header\n";
+        for (auto [va, pa] : pairs) s += fmt::format("{}VA={:#018x} -> PA={:#018x}\n", prefix, va, pa);
+        return s;
+    };
+    auto holds = [](const std::string& name, const std::string& out) {
+        return check_output(one("exercise a\n run x\n check invariant " + name + "\n"), out, 0, std::nullopt);
+    };
+    const auto consecutive = lines({{0x1000, 0x5000}, {0x2000, 0x6000}, {0x3000, 0x7000}});
+    const auto scattered = lines({{0x1000, 0x9000}, {0x2000, 0x3000}, {0x3000, 0x7000}});
+    const auto zero = lines({{0x1000, 0x9000}, {0x2000, 0x9000}});
+    CHECK(holds("va-consecutive", scattered).ok);
+    CHECK(holds("pa-consecutive", consecutive).ok);
+    CHECK_FALSE(holds("pa-consecutive", scattered).ok);
+    CHECK(holds("pa-distinct", scattered).ok);
+    CHECK_FALSE(holds("pa-distinct", zero).ok);
+    CHECK(holds("pa-same", zero).ok);
+    CHECK(holds("pa-same", scattered).why == "check invariant pa-same: line 2 of the VA/PA lines (VA=0x2000 PA=0x3000) is not the first line's frame");
+    CHECK(holds("direct-map", consecutive).ok);
+    CHECK_FALSE(holds("direct-map", scattered).ok);
+    CHECK(holds("page-offset", lines({{0x1abc, 0x9abc}, {0x2abc, 0x5abc}})).ok);
+    CHECK_FALSE(holds("page-offset", lines({{0x1abc, 0x9000}, {0x2abc, 0x5abc}})).ok);
+    CHECK(holds("va-consecutive", "nothing\n").why.find("found 0") != std::string::npos);
+    std::string thp;
+    for (int i = 0; i < 1024; ++i) thp += fmt::format("VA={:#x} -> PA={:#x}\n", 0x40000000 + i * 4096, 0x200000 * (i < 512 ? 3 : 9) + (i % 512) * 4096);
+    CHECK(holds("huge-2m", thp).ok);
+    CHECK_FALSE(holds("huge-2m", consecutive).ok);
+    // A prefix picks the lines.
+    const auto e = one("exercise a\n run x\n check invariant pa-consecutive Kmalloc:\n");
+    CHECK(check_output(e, lines({{1, 0x1000}, {2, 0x2000}}, "Kmalloc: ") + lines({{1, 0x9000}}, "Vmalloc: "), 0, std::nullopt).ok);
+}
+
+TEST_CASE("vmsim lesson check runs, compares, updates, and reports what could not run", "[lessons][cli]") {
+    TempLessons t("exercise hello\n run echo hello; vmsim --version\n check exact\n"
+                  "exercise module\n needs module\n run cat /proc/pagetable\n check has ^Vmalloc:\n recorded guest saved.txt\n");
+    t.write("saved.txt", "Vmalloc: VA=0x1 -> PA=0x2\n");
+    const std::string dir = " --dir " + t.dir.string();
+    auto r = vmsim("lesson check 1" + dir);
+    CHECK(r.code == 1);  // no expected output yet
+    CHECK(r.out.find("no expected output yet") != std::string::npos);
+    r = vmsim("lesson check 1 --update" + dir);
+    const bool module = access("/proc/pagetable", F_OK) == 0;
+    CHECK(r.code == (module ? 1 : 4));
+    std::ifstream in(t.dir / "01-demo" / "expected" / "hello.out");
+    std::string expected((std::istreambuf_iterator<char>(in)), {});
+    CHECK(expected == "hello\nvmsim 0.1.0 (machine format 1)\n[exit 0]\n");  // vmsim is the one next to vmsim
+    if (!module) {
+        CHECK(r.out.find("- module                 NOT RUN: needs the ko5204 module") != std::string::npos);
+        CHECK(r.out.find("lesson 1: 1 match, 0 differ, 1 not run here") != std::string::npos);
+        r = vmsim("lesson check 1 --recorded" + dir);
+        CHECK(r.code == 0);
+        CHECK(r.out.find("✓                        recorded in the matrix's guest guest: saved.txt") != std::string::npos);
+        CHECK(r.out.find("1 not run here (1 of them checked on 1 outputs recorded in the matrix)") != std::string::npos);
+    }
+    t.write("other.txt", "Kmalloc: nothing\n");
+    r = vmsim("lesson check 1 --output-of module=" + (t.dir / "01-demo" / "other.txt").string() + dir);
+    CHECK(r.code == 1);
+    CHECK(r.out.find("check has ^Vmalloc:: no line has it") != std::string::npos);
+    t.write("expected/hello.out", "goodbye\n[exit 0]\n");
+    r = vmsim("lesson check 1 --recorded" + dir);
+    CHECK(r.code == 1);
+    CHECK(r.out.find("expected: goodbye\n        got:      hello") != std::string::npos);
+    CHECK(r.out.find("run it yourself: cd ") != std::string::npos);
+}
+
+TEST_CASE("vmsim lesson: bad input is one line and exit 2", "[lessons][cli]") {
+    const std::string dir = std::string(" --dir ") + LESSONS_DIR;
+    auto r = vmsim("lesson show 99" + dir);
+    CHECK(r.code == 2);
+    CHECK(r.out == "vmsim: no lesson '99' (see 'vmsim lesson list')\n");
+    r = vmsim("lesson check 1 --output-of nothing" + dir);
+    CHECK(r.out == "vmsim: --output-of takes ID=FILE, not 'nothing'\n");
+    r = vmsim("lesson check 1 --output-of nope=/dev/null" + dir);
+    CHECK(r.out == "vmsim: lesson 1 has no exercise 'nope'\n");
+    r = vmsim("lesson list --dir /nonexistent");
+    CHECK(r.code == 2);
+    CHECK(r.out == "vmsim: /nonexistent: no lessons directory there (give --dir DIR or set VMTOUR_LESSONS)\n");
+    r = vmsim("lesson");
+    CHECK(r.code == 2);
+}
+
+TEST_CASE("the lessons: nine, in order, each with at least three exercises", "[lessons]") {
+    const auto l = load_lessons(LESSONS_DIR);
+    INFO(l.error);
+    REQUIRE(l);
+    REQUIRE(l.value.size() == 9);
+    for (unsigned i = 0; i < 9; ++i) {
+        CHECK(l.value[i].number == i + 1);
+        CHECK(l.value[i].exercises.size() >= 3);
+        for (const Exercise& e : l.value[i].exercises)
+            if (e.exact()) CHECK(fs::exists(fs::path(l.value[i].dir) / "expected" / (e.id + ".out")));
+    }
+}
