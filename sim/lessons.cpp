@@ -164,6 +164,9 @@ Parsed<std::vector<Lesson>> load_lessons(const std::string& dir) {
             return out;
         }
         if (readme.rfind("# ", 0) == 0) l.title = readme.substr(2, readme.find('\n') - 2);
+        static const std::regex lesson_n("Lesson [0-9]+: (.*)");  // "# Lesson 3: The walk" -> "The walk"
+        std::smatch t;
+        if (std::regex_match(l.title, t, lesson_n)) l.title = t[1].str();
         auto parsed = parse_exercises(exercises, (entry.path() / "exercises.txt").string());
         if (!parsed) {
             out.error = parsed.error;

@@ -134,6 +134,7 @@ enum class Status { Match, Differ, NotRun, Recorded };
 struct Tally {
     std::map<Status, unsigned> n;
     unsigned recorded_files = 0;
+    std::size_t id_width = 0;  // the longest exercise id, for the columns
 };
 
 void print_failure(const std::string& why, const Exercise& e, const Lesson& l) {
@@ -149,7 +150,7 @@ Status check_exercise(const LessonOptions& o, const Lesson& l, const Exercise& e
         if (!fs::exists(expected_file)) return std::nullopt;
         return read_file(expected_file);
     };
-    const std::string head = fmt::format("{:<22} ", e.id);
+    const std::string head = fmt::format("{:<{}} ", e.id, t.id_width);
     if (auto it = given.find(e.id); it != given.end()) {
         const CheckResult r = check_output(e, read_file(it->second), std::nullopt, expected());
         std::cout << fmt::format("  {} {}output of {} (not run here)\n", r.ok ? "✓" : "✗", head, it->second);
@@ -162,7 +163,7 @@ Status check_exercise(const LessonOptions& o, const Lesson& l, const Exercise& e
         bool all_ok = true;
         for (const Recorded& rec : e.recorded) {
             const CheckResult r = check_output(e, read_file(fs::path(l.dir) / rec.file), std::nullopt, expected());
-            std::cout << fmt::format("  {} {:<22} recorded in the matrix's {} guest: {}\n", r.ok ? "✓" : "✗", "", rec.label, rec.file);
+            std::cout << fmt::format("  {} {:<{}} recorded in the matrix's {} guest: {}\n", r.ok ? "✓" : "✗", "", t.id_width, rec.label, rec.file);
             if (!r.ok) print_failure(r.why, e, l);
             all_ok &= r.ok;
             ++t.recorded_files;
@@ -194,6 +195,7 @@ int run_check(const LessonOptions& o) {
     }
     std::cout << fmt::format("lesson {}: {} ({})\n", l.number, l.title, l.dir);
     Tally t;
+    for (const Exercise& e : l.exercises) t.id_width = std::max(t.id_width, e.id.size());
     for (const Exercise& e : l.exercises) ++t.n[check_exercise(o, l, e, given, t)];
     std::cout << fmt::format("lesson {}: {} match, {} differ, {} not run here", l.number, t.n[Status::Match],
                              t.n[Status::Differ], t.n[Status::NotRun] + t.n[Status::Recorded]);
@@ -209,8 +211,8 @@ int run_list(const LessonOptions& o) {
         std::set<std::string> needs;
         for (const Exercise& e : l.exercises) needs.insert(e.needs.begin(), e.needs.end());
         std::string need_text;
-        for (const auto& n : needs) need_text += (need_text.empty() ? ", needs " : " and ") + n;
-        std::cout << fmt::format("{:>2}  {:<58} {} exercises{}\n", l.number, l.title, l.exercises.size(), need_text);
+        for (const auto& n : needs) need_text += (need_text.empty() ? "; some need " : ", ") + n;
+        std::cout << fmt::format("{:>2}  {:<66} {} exercises{}\n", l.number, l.title, l.exercises.size(), need_text);
     }
     std::cout << "\nRead one: vmsim lesson show N.  Check your machine gives the expected outputs: vmsim lesson check N\n";
     return 0;

@@ -155,11 +155,11 @@ TEST_CASE("vmsim lesson check runs, compares, updates, and reports what could no
     std::string expected((std::istreambuf_iterator<char>(in)), {});
     CHECK(expected == "hello\nvmsim 0.1.0 (machine format 1)\n[exit 0]\n");  // vmsim is the one next to vmsim
     if (!module) {
-        CHECK(r.out.find("- module                 NOT RUN: needs the ko5204 module") != std::string::npos);
+        CHECK(r.out.find("- module NOT RUN: needs the ko5204 module") != std::string::npos);
         CHECK(r.out.find("lesson 1: 1 match, 0 differ, 1 not run here") != std::string::npos);
         r = vmsim("lesson check 1 --recorded" + dir);
         CHECK(r.code == 0);
-        CHECK(r.out.find("✓                        recorded in the matrix's guest guest: saved.txt") != std::string::npos);
+        CHECK(r.out.find("✓        recorded in the matrix's guest guest: saved.txt") != std::string::npos);
         CHECK(r.out.find("1 not run here (1 of them checked on 1 outputs recorded in the matrix)") != std::string::npos);
     }
     t.write("other.txt", "Kmalloc: nothing\n");
