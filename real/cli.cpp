@@ -2,6 +2,8 @@
 
 #include "error.hpp"
 #include "experiment.hpp"
+#include "kmod_client.hpp"
+#include "kmod_run.hpp"
 #include "output.hpp"
 
 #include <CLI/CLI.hpp>
@@ -9,6 +11,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <optional>
 
 namespace vmtour {
 
@@ -30,13 +33,21 @@ A summary goes to stderr: pages, present, distinct frames, physically contiguous
 page ranges, the kernel's page-table memory (VmPTE) before and after, and what vmsim's cost
 model predicts for the same addresses.
 
-Exit codes: 0 done; 1 the system refused (mmap, mlock, /proc); 2 bad options or input;
-3 done, but the kernel hid the physical addresses (no CAP_SYS_ADMIN).
+With the kernel module ko5204 loaded (/proc/pagetable; kmod/README.md), one run gives three
+answers for every page. --snapshot FILE asks the module for the page tables of the buffer
+(one snapshot per 16 MiB) and writes them as one machine file with an "expect VA PA" line
+per page from pagemap and from the module's own walk: `vmsim check FILE` replays them all.
+--kernel vmalloc|kmalloc has the module allocate 1 MiB and print where its pages are.
+
+Exit codes: 0 done; 1 the system refused (mmap, mlock, /proc, the module missing); 2 bad
+options or input; 3 done, but the kernel hid the physical addresses (no CAP_SYS_ADMIN).
 
 Examples:
   sudo vmreal -b 4K -m 64M -o out_4k.txt
   sudo vmreal -b 1G -m 64M --thp on --flags
-  sudo vmreal -b 1G -m 16M --touch read --flags     # every page maps the zero page)";
+  sudo vmreal -b 1G -m 16M --touch read --flags     # every page maps the zero page
+  sudo vmreal -b 1G -m 8M --thp on -o pages.txt --snapshot pages.machine && vmsim check pages.machine
+  sudo vmreal --kernel vmalloc --snapshot vmalloc.machine)";
 
 std::string upper(std::string s) {
     for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -54,11 +65,9 @@ void setup_vmreal(CLI::App& app, Options& o) {
                    "How to allocate. 4K: one separate page-sized, page-aligned block per page, each its own "
                    "allocation, held in a pointer array. 1G: one contiguous block of SIZE bytes (the name is "
                    "historical: the size is -m)")
-        ->option_text("4K|1G")
-        ->required();
+        ->option_text("4K|1G");
     app.add_option("-m,--memory", o.memory, "Total to allocate: 4096, 64M, 1G (K, M, G are powers of 1024)")
-        ->option_text("SIZE")
-        ->required();
+        ->option_text("SIZE");
     app.add_option("-o,--output", o.output,
                    "Write the lines to FILE instead of stdout (a temporary file, renamed when complete)")
         ->option_text("FILE");
@@ -80,7 +89,37 @@ void setup_vmreal(CLI::App& app, Options& o) {
                    "uses about twice SIZE)")
         ->option_text("pool|libc (default pool)");
     app.add_flag("-q,--quiet", o.quiet, "No summary on stderr");
+    app.add_option("--snapshot", o.snapshot,
+                   "After translating, ask the kernel module (/proc/pagetable) for the page tables of the "
+                   "memory, in snapshots of at most 16 MiB, and write them to FILE as one machine file with "
+                   "an 'expect VA PA pagemap' line per page (vmsim check FILE replays it). With --kernel: the "
+                   "module's snapshot of its allocation")
+        ->option_text("FILE");
+    app.add_option("--kernel", o.kernel,
+                   "Instead of allocating here, have the kernel module allocate 1 MiB with vmalloc or kmalloc "
+                   "and print its lines (Vmalloc: VA=... -> PA=...); -b and -m do not apply")
+        ->option_text("vmalloc|kmalloc");
 }
+
+namespace {
+
+// --kernel: the module allocates, so the options about vmreal's own memory do not apply.
+std::string validate_kernel(const Options& o, Config& c) {
+    if (o.kernel != "vmalloc" && o.kernel != "kmalloc")
+        return fmt::format("--kernel {}: use vmalloc or kmalloc", o.kernel);
+    if (!o.block.empty() || !o.memory.empty() || !o.thp.empty() || o.populate || o.mlock || o.reread || o.flags ||
+        o.touch != "write" || o.allocator != "pool")
+        return fmt::format("--kernel {}: the module allocates 1 MiB itself; -b, -m, --touch, --thp, --populate, "
+                           "--mlock, --reread, --flags and --allocator do not apply",
+                           o.kernel);
+    auto format = report_format_from(o.format);
+    if (!format) return fmt::format("--format {}: use text, csv or json", o.format);
+    c.format = *format;
+    c.kernel = o.kernel;
+    return "";
+}
+
+}  // namespace
 
 Parsed<Config> validate(const Options& o) {
     Parsed<Config> out;
@@ -89,6 +128,18 @@ Parsed<Config> validate(const Options& o) {
         out.error = std::move(message);
         return out;
     };
+    c.output = o.output;
+    c.snapshot = o.snapshot;
+    c.quiet = o.quiet;
+    if (o.snapshot == "-") return bad("--snapshot -: give a file name (the report may be on stdout)");
+    if (!o.snapshot.empty() && o.snapshot == o.output)
+        return bad(fmt::format("--snapshot {}: the same file as -o", o.snapshot));
+    if (!o.kernel.empty()) {
+        out.error = validate_kernel(o, c);
+        return out;
+    }
+    if (o.block.empty()) return bad("--block is required (or --kernel vmalloc|kmalloc)");
+    if (o.memory.empty()) return bad("--memory is required with -b");
 
     const std::string block = upper(o.block);
     if (block == "4K") c.alloc.mode = BlockMode::Pages4K;
@@ -128,10 +179,35 @@ Parsed<Config> validate(const Options& o) {
     c.alloc.mlock = o.mlock;
     c.flags = o.flags;
     c.reread = o.reread;
-    c.quiet = o.quiet;
-    c.output = o.output;
     return out;
 }
+
+namespace {
+
+// vmreal's own memory: allocate, touch, translate, and with the module a snapshot of it.
+int run_buffer(const Config& c, const ModuleClient* module, OutputFile& out, OutputFile* snapshot) {
+    Experiment ex = run_experiment(c);
+    if (snapshot) snapshot_experiment(ex, *module, *snapshot);
+    write_report_to(ex, out);
+    out.commit();
+    if (snapshot) snapshot->commit();
+    if (!c.quiet) print_summary(ex, stderr);
+    if (ex.pfn_hidden) {
+        std::fprintf(stderr, "vmreal: %s\n", hidden_message(ex).c_str());
+        return EXIT_PFN_HIDDEN;
+    }
+    return 0;
+}
+
+int run_kernel(const Config& c, const ModuleClient& module, OutputFile& out, OutputFile* snapshot) {
+    const std::string note = run_kernel_allocation(c, module, out, snapshot);
+    out.commit();
+    if (snapshot) snapshot->commit();
+    if (!c.quiet) std::fprintf(stderr, "%s\n", note.c_str());
+    return 0;
+}
+
+}  // namespace
 
 int run_vmreal(const Options& options) {
     auto config = validate(options);
@@ -140,16 +216,15 @@ int run_vmreal(const Options& options) {
         return EXIT_USAGE;
     }
     try {
-        OutputFile out(config.value.output);
-        Experiment ex = run_experiment(config.value);
-        write_report_to(ex, out);
-        out.commit();
-        if (!config.value.quiet) print_summary(ex, stderr);
-        if (ex.pfn_hidden) {
-            std::fprintf(stderr, "vmreal: %s\n", hidden_message(ex).c_str());
-            return EXIT_PFN_HIDDEN;
-        }
-        return 0;
+        const Config& c = config.value;
+        OutputFile out(c.output);
+        std::optional<OutputFile> snapshot;
+        if (!c.snapshot.empty()) snapshot.emplace(c.snapshot, "--snapshot");
+        std::optional<ModuleClient> module;
+        if (snapshot || !c.kernel.empty())
+            module.emplace(c.kernel.empty() ? std::string("--snapshot") : "--kernel " + c.kernel);
+        if (!c.kernel.empty()) return run_kernel(c, *module, out, snapshot ? &*snapshot : nullptr);
+        return run_buffer(c, module ? &*module : nullptr, out, snapshot ? &*snapshot : nullptr);
     } catch (const RealError& e) {
         std::fprintf(stderr, "vmreal: %s\n", e.what());
         return e.code;

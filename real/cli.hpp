@@ -29,6 +29,8 @@ struct Options {
     bool reread = false;          // --reread
     std::string allocator = "pool";  // --allocator pool|libc (4K mode)
     bool quiet = false;           // -q: no summary
+    std::string snapshot;         // --snapshot FILE: the module's snapshot of the buffer, merged
+    std::string kernel;           // --kernel vmalloc|kmalloc: the module's allocation instead
 };
 
 // The validated run.
@@ -41,6 +43,8 @@ struct Config {
     bool quiet = false;
     std::string output;
     std::string block_word;  // "4K" / "1G", for messages and the JSON header
+    std::string snapshot;    // --snapshot FILE ("": none)
+    std::string kernel;      // "vmalloc", "kmalloc", or "" (vmreal's own buffer)
 };
 
 void setup_vmreal(CLI::App& app, Options& options);

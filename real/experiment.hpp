@@ -32,6 +32,7 @@ struct Experiment {
     // Milliseconds spent: allocating and touching (the page faults), reading pagemap (both
     // reads), reading kpageflags, writing the report.
     double ms_touch = 0, ms_pagemap = 0, ms_kpageflags = 0, ms_write = 0;
+    std::string snapshot_note;           // --snapshot: what was taken, for the summary ("" without)
 };
 
 // Throws RealError (with its exit code) on any failure.

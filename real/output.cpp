@@ -16,40 +16,49 @@ namespace vmtour {
 
 namespace {
 
-// The temporary file's name for the signal handler, which may only call async-signal-safe
-// functions: unlink, signal, raise.
-char g_temp_path[4096];
-volatile std::sig_atomic_t g_temp_set = 0;
+// The temporary files' names for the signal handler, which may only call async-signal-safe
+// functions: unlink, signal, raise. One slot per output file (the report and the snapshot).
+constexpr int SLOTS = 2;
+char g_temp_path[SLOTS][4096];
+volatile std::sig_atomic_t g_temp_set[SLOTS] = {};
 
 extern "C" void remove_temp_and_die(int sig) {
-    if (g_temp_set) ::unlink(g_temp_path);
+    for (int i = 0; i < SLOTS; ++i)
+        if (g_temp_set[i]) ::unlink(g_temp_path[i]);
     std::signal(sig, SIG_DFL);
     std::raise(sig);
 }
 
-void set_cleanup(const std::string& temp) {
-    if (temp.size() >= sizeof g_temp_path) return;
-    std::memcpy(g_temp_path, temp.c_str(), temp.size() + 1);
-    g_temp_set = 1;
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, remove_temp_and_die);
+// The slot that now holds `temp`, or -1 (no slot free, or a name too long: no cleanup on signals).
+int set_cleanup(const std::string& temp) {
+    for (int i = 0; i < SLOTS; ++i) {
+        if (g_temp_set[i] || temp.size() >= sizeof g_temp_path[i]) continue;
+        std::memcpy(g_temp_path[i], temp.c_str(), temp.size() + 1);
+        g_temp_set[i] = 1;
+        for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, remove_temp_and_die);
+        return i;
+    }
+    return -1;
 }
 
-void clear_cleanup() { g_temp_set = 0; }
+void clear_cleanup(int slot) {
+    if (slot >= 0) g_temp_set[slot] = 0;
+}
 
 }  // namespace
 
-OutputFile::OutputFile(const std::string& requested) {
+OutputFile::OutputFile(const std::string& requested, std::string_view option) {
     if (requested.empty() || requested == "-") return;
     std::string path = requested;
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0) {
-        if (S_ISDIR(st.st_mode)) throw RealError(fmt::format("-o {}: is a directory", requested), EXIT_USAGE);
+        if (S_ISDIR(st.st_mode)) throw RealError(fmt::format("{} {}: is a directory", option, requested), EXIT_USAGE);
         // A device, pipe or socket (-o /dev/null, -o /dev/stdout) is written in place: renaming a
         // file over it would replace the device node, and there is no partial file to fear.
         const bool special = !S_ISREG(st.st_mode) || path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0;
         if (special) {
             fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-            if (fd_ < 0) throw RealError(fmt::format("-o {}: {}", requested, errno_text(errno)), EXIT_USAGE);
+            if (fd_ < 0) throw RealError(fmt::format("{} {}: {}", option, requested, errno_text(errno)), EXIT_USAGE);
             direct_ = true;
             return;
         }
@@ -62,16 +71,16 @@ OutputFile::OutputFile(const std::string& requested) {
     const auto slash = path.rfind('/');
     const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
     const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-    if (base.empty()) throw RealError(fmt::format("-o {}: names a directory, not a file", requested), EXIT_USAGE);
+    if (base.empty()) throw RealError(fmt::format("{} {}: names a directory, not a file", option, requested), EXIT_USAGE);
 
     std::string temp = (slash == std::string::npos ? "" : dir) + "." + base + ".vmreal-XXXXXX";
     fd_ = ::mkostemp(temp.data(), O_CLOEXEC);
     if (fd_ < 0)
-        throw RealError(fmt::format("-o {}: cannot create a file in {}: {}", requested, dir, errno_text(errno)),
+        throw RealError(fmt::format("{} {}: cannot create a file in {}: {}", option, requested, dir, errno_text(errno)),
                         EXIT_USAGE);
     temp_ = temp;
     path_ = path;
-    set_cleanup(temp_);
+    slot_ = set_cleanup(temp_);
     // mkstemp makes the file 0600; give it the mode a plain open() would (0666 less the umask).
     const mode_t mask = ::umask(0);
     ::umask(mask);
@@ -83,7 +92,7 @@ OutputFile::~OutputFile() {
     if (path_.empty() || committed_) return;
     ::close(fd_);
     ::unlink(temp_.c_str());
-    clear_cleanup();
+    clear_cleanup(slot_);
 }
 
 void OutputFile::write(std::string_view bytes) {
@@ -113,7 +122,7 @@ void OutputFile::commit() {
     if (::rename(temp_.c_str(), path_.c_str()) != 0)
         throw RealError(fmt::format("renaming {} to {}: {}", temp_, path_, errno_text(errno)));
     committed_ = true;
-    clear_cleanup();
+    clear_cleanup(slot_);
 }
 
 }  // namespace vmtour

@@ -12,8 +12,8 @@ namespace vmtour {
 class OutputFile {
 public:
     // "" or "-" is stdout. Creates the temporary file now, so an unwritable FILE fails before any
-    // memory is allocated (RealError, EXIT_USAGE).
-    explicit OutputFile(const std::string& path);
+    // memory is allocated (RealError, EXIT_USAGE; the message starts with `option`).
+    explicit OutputFile(const std::string& path, std::string_view option = "-o");
     OutputFile(const OutputFile&) = delete;
     OutputFile& operator=(const OutputFile&) = delete;
     ~OutputFile();  // removes the temporary file unless commit() succeeded
@@ -28,6 +28,7 @@ private:
     int fd_ = 1;
     bool committed_ = false;
     bool direct_ = false;  // a device or pipe, written in place
+    int slot_ = -1;        // the signal handler's slot for temp_
 };
 
 }  // namespace vmtour

@@ -108,6 +108,7 @@ void print_summary(const Experiment& ex, std::FILE* to) {
     print_reread(ex, to);
     line(to, "reads", fmt::format("pagemap {} entries in {} preads; kpageflags {} frames in {} preads",
                                   ex.entries.size(), ex.pagemap_preads, ex.kpageflags_lookups, ex.kpageflags_preads));
+    if (!ex.snapshot_note.empty()) line(to, "snapshot", ex.config.snapshot + ": " + ex.snapshot_note);
     line(to, "time", fmt::format("{:.1f} ms allocating and touching (the page faults), {:.1f} ms pagemap, "
                                  "{:.1f} ms kpageflags, {:.1f} ms writing the report",
                                  ex.ms_touch, ex.ms_pagemap, ex.ms_kpageflags, ex.ms_write));

@@ -29,7 +29,7 @@ bool exists(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0;
 }
 
-RunResult run(const std::vector<std::string>& argv) {
+RunResult run_serving(const std::vector<std::string>& argv, const std::function<void(pid_t)>& serve) {
     TempDir capture;
     const std::string out = capture.file("stdout"), err = capture.file("stderr");
     posix_spawn_file_actions_t actions;
@@ -44,6 +44,7 @@ RunResult run(const std::vector<std::string>& argv) {
     const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     REQUIRE(rc == 0);
+    if (serve) serve(pid);
     int status = 0;
     REQUIRE(::waitpid(pid, &status, 0) == pid);
     RunResult r;
@@ -52,6 +53,8 @@ RunResult run(const std::vector<std::string>& argv) {
     r.err = read_file(err);
     return r;
 }
+
+RunResult run(const std::vector<std::string>& argv) { return run_serving(argv, {}); }
 
 RunResult vmreal(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {vmreal_path()};

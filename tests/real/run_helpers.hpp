@@ -3,7 +3,9 @@
 
 #include "report.hpp"
 
+#include <functional>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace vmtour::test {
@@ -15,6 +17,8 @@ struct RunResult {
 
 // Runs argv[0] (a path or a name looked up in PATH) with stdout and stderr captured.
 RunResult run(const std::vector<std::string>& argv);
+// The same, calling serve(pid) once the program runs and before waiting for it (a fake peer).
+RunResult run_serving(const std::vector<std::string>& argv, const std::function<void(pid_t)>& serve);
 // Runs vmreal with these arguments.
 RunResult vmreal(const std::vector<std::string>& args);
 std::string vmreal_path();
