@@ -8,7 +8,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /tmp
-sh /steps.sh /tmp/out /ko5204.ko /ktest
+sh /steps.sh /tmp/out /ko5204.ko /ktest /vmreal
 # gzip and base64: the serial port is slow under emulation, the results are text that packs well.
 tar -czf /tmp/out.tgz -C /tmp/out .
 {

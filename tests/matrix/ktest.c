@@ -3,16 +3,17 @@
  * ktest: the matrix's helper inside the guest, built static for i386 and x86_64.
  *
  *   ktest cmd COMMAND...   write one command to /proc/pagetable, print the answer
- *   ktest ubuf             touch a user buffer, snapshot it, and print the machine file with
- *                          one "expect VA PA pagemap" line per page from /proc/self/pagemap
- *   ktest huge1g           the same for 64 KiB of a 1 GiB hugetlb page (a PDPT leaf); needs
- *                          hugepagesz=1G hugepages=1 on the kernel command line
+ *   ktest huge1g           touch 64 KiB of a 1 GiB hugetlb page (a PDPT leaf), snapshot it and
+ *                          print the machine file with one "expect VA PA pagemap" line per page;
+ *                          needs hugepagesz=1G hugepages=1 on the kernel command line
  *   ktest direct           snapshot of direct-map pages far from the kernel image (where the
  *                          direct map may use its largest leaves, 1 GiB ones included)
  *   ktest garbage          bad input must fail with the right errno
  *   ktest stress           several processes write and read at once
  *
- * Until vmreal talks to the module, this stands in for it in the matrix.
+ * vmreal talks to the module for the allocations and user buffers (--kernel, --snapshot); ktest
+ * does what vmreal has no option for: raw commands, hugetlb pages, the direct map, bad input and
+ * concurrent writers.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -127,27 +128,6 @@ static int snapshot_with_pagemap(const char *buf, size_t len)
 	close(fd);
 	fflush(stdout);
 	return 0;
-}
-
-/*
- * 2 MiB that may become one transparent huge page (a PD leaf), then 1 MiB of 4 KiB pages; every
- * page touched, then snapshot and pagemap.
- */
-static int ubuf(void)
-{
-	size_t huge = 2UL << 20, small = 1UL << 20, len = huge + small;
-	char *raw, *buf;
-	uintptr_t va;
-
-	raw = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
-		return perror("mmap"), 1;
-	buf = (char *)(((uintptr_t)raw + huge - 1) & ~(huge - 1));
-	madvise(buf, huge, MADV_HUGEPAGE);	/* may fail without THP: then 4 KiB pages */
-	madvise(buf + huge, small, MADV_NOHUGEPAGE);
-	for (va = 0; va < len; va += PAGE)
-		buf[va] = (char)va | 1;
-	return snapshot_with_pagemap(buf, len);
 }
 
 #ifndef MAP_HUGE_1GB
@@ -327,8 +307,6 @@ int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "cmd"))
 		return cmd(argc - 2, argv + 2);
-	if (argc == 2 && !strcmp(argv[1], "ubuf"))
-		return ubuf();
 	if (argc == 2 && !strcmp(argv[1], "huge1g"))
 		return huge1g();
 	if (argc == 2 && !strcmp(argv[1], "direct"))
@@ -337,6 +315,6 @@ int main(int argc, char **argv)
 		return garbage();
 	if (argc == 2 && !strcmp(argv[1], "stress"))
 		return stress();
-	fprintf(stderr, "usage: ktest cmd COMMAND... | ubuf | huge1g | direct | garbage | stress\n");
+	fprintf(stderr, "usage: ktest cmd COMMAND... | huge1g | direct | garbage | stress\n");
 	return 2;
 }

@@ -1,9 +1,10 @@
 #!/bin/bash
 # The matrix's check on this machine's own kernel, for a user who can load modules:
 # builds ko5204 against the running kernel's headers, loads and unloads it, runs the same steps as
-# each QEMU guest (vmalloc, kmalloc, a user-buffer snapshot, bad input, concurrent writers),
-# replays every snapshot with vmsim check (if built) and tests/matrix/replay.c, and prints the
-# same table.  Needs root and the headers: apt-get install linux-headers-$(uname -r).
+# each QEMU guest (vmreal --kernel vmalloc/kmalloc and --snapshot of its buffers, bad input,
+# concurrent writers), replays every snapshot with vmsim check, and prints the same table.
+# Needs root, the headers (apt-get install linux-headers-$(uname -r)) and build/default built
+# (vmsim and vmreal).
 #
 #   sudo bash tests/matrix/local.sh
 set -euo pipefail
@@ -23,8 +24,8 @@ KDIR=${KDIR:-/lib/modules/$(uname -r)/build}
 LOCAL=$(mktemp -d /tmp/vmtour-local.XXXXXX)
 RESULTS=$LOCAL
 COUNTS=$LOCAL/counts
-REPLAY=$LOCAL/replay
 VMSIM=${VMSIM:-$REPO_DIR/build/default/vmsim}
+VMREAL=${VMREAL:-$REPO_DIR/build/default/real/vmreal}
 SELECTED=(local)
 FAILED=()
 : >"$COUNTS"
@@ -33,12 +34,10 @@ mkdir -p "$LOCAL/kmod"
 cp -p "$REPO_DIR"/kmod/{Kbuild,Makefile,*.c,*.h} "$LOCAL/kmod/"
 make -s -C "$KDIR" M="$LOCAL/kmod" modules || die "module build failed"
 gcc -O2 -Wall -Wextra -o "$LOCAL/ktest" "$MATRIX_DIR/ktest.c"
-gcc -O2 -Wall -Wextra -o "$REPLAY" "$MATRIX_DIR/replay.c"
-if ! vmsim_has_check; then
-	log "WARNING: $VMSIM has no 'check' command (build vmsim first): replaying with tests/matrix/replay.c only"
-fi
+vmsim_has_check || die "$VMSIM does not exist or has no 'check' command: cmake --build build/default first"
+[ -x "$VMREAL" ] || die "no $VMREAL: cmake --build build/default first"
 
-sh "$MATRIX_DIR/steps.sh" "$LOCAL/local/out" "$LOCAL/kmod/ko5204.ko" "$LOCAL/ktest"
+sh "$MATRIX_DIR/steps.sh" "$LOCAL/local/out" "$LOCAL/kmod/ko5204.ko" "$LOCAL/ktest" "$VMREAL"
 if [ -e /proc/pagetable ]; then
 	rmmod ko5204 || true
 fi

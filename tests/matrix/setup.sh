@@ -1,7 +1,7 @@
 #!/bin/bash
-# Install what the real-kernel matrix needs on a fresh Debian 12 (root): QEMU, gcc with 32-bit
-# support, cpio, and the i386 architecture in apt so that i386 kernels and busybox can be
-# downloaded.  Kernels, headers and busybox themselves are downloaded by fetch.sh into the cache,
+# Install what the real-kernel matrix needs on a fresh Debian 12 (root): QEMU, gcc and g++ with
+# 32-bit support (the static i386 vmreal and ktest), CMake and vmreal's header-only libraries,
+# cpio, and the i386 architecture in apt so that i386 kernels and busybox can be downloaded.  Kernels, headers and busybox themselves are downloaded by fetch.sh into the cache,
 # never installed.
 set -euo pipefail
 
@@ -21,8 +21,8 @@ for try in 1 2; do
 	sleep 3
 done
 apt-get install -y -q --no-install-recommends \
-	qemu-system-x86 gcc gcc-multilib libc6-dev make cpio gzip bc kmod binutils \
-	libelf1 libssl3
+	qemu-system-x86 gcc gcc-multilib g++ g++-multilib libc6-dev make cpio gzip bc kmod binutils \
+	libelf1 libssl3 cmake ninja-build libfmt-dev libcli11-dev nlohmann-json3-dev
 # The lists fetch.sh will resolve: fail here, clearly, if apt cannot see them.
 for p in linux-image-amd64 linux-headers-amd64 linux-image-686:i386 linux-image-686-pae:i386 \
 	linux-headers-686:i386 linux-headers-686-pae:i386 busybox-static:i386 busybox-static; do

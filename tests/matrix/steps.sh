@@ -1,11 +1,14 @@
 #!/bin/sh
 # The matrix's steps with ko5204, run as root where the module can be loaded: inside each QEMU
 # guest (from init.sh) or on your own machine (from local.sh).  POSIX sh (busybox in the guest).
-#   steps.sh OUTDIR KO KTEST
+#   steps.sh OUTDIR KO KTEST VMREAL
 # Every step's output goes to OUTDIR/NAME, its exit status to OUTDIR/status.
+# vmreal talks to the module for the kernel's allocations and its own buffers (--kernel,
+# --snapshot); ktest sends what vmreal never would (bad input, many writers, raw commands).
 OUT=$1
 KO=$2
 KTEST=$3
+VMREAL=$4
 mkdir -p "$OUT" || exit 1
 cd "$OUT" || exit 1
 : >status
@@ -25,12 +28,15 @@ vmallocs() { grep -c 'pages=256 vmalloc' /proc/vmallocinfo; }
 vmallocs >vmallocs.before
 step insmod insmod "$KO"
 step noalloc "$KTEST" cmd snapshot vmalloc	# must fail: nothing allocated yet
-step vmalloc "$KTEST" cmd vmalloc
+# The module's allocations: its lines, and a snapshot with its own and the kernel's translations.
+step vmalloc "$VMREAL" --kernel vmalloc --snapshot vmalloc.machine
 vmallocs >vmallocs.during
-step kmalloc "$KTEST" cmd kmalloc
-step vmalloc.machine "$KTEST" cmd snapshot vmalloc
-step kmalloc.machine "$KTEST" cmd snapshot kmalloc
-step ubuf.machine "$KTEST" ubuf
+step kmalloc "$VMREAL" --kernel kmalloc --snapshot kmalloc.machine
+# vmreal's own memory, snapshotted with a pagemap line per page: 19 MiB in one block (THP where
+# 2 MiB (4 MiB on 2level) fit, 4 KiB pages in the last MiB; two snapshots, 16 MiB + 3 MiB), and
+# 1 MiB of separate 4 KiB blocks without THP (one pool arena).
+step ubuf "$VMREAL" -b 1G -m 19M --thp on --snapshot ubuf.machine
+step ubuf4k "$VMREAL" -b 4K -m 1M --thp off --snapshot ubuf4k.machine
 step direct.machine "$KTEST" direct
 # A 1 GiB page where the kernel has reserved one (hugepagesz=1G hugepages=1).
 if [ "$(cat /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages 2>/dev/null)" -gt 0 ] 2>/dev/null; then
@@ -42,7 +48,7 @@ for i in 1 2; do
 	step rmmod$i rmmod ko5204
 	[ -e /proc/pagetable ] && echo "/proc/pagetable is still there after rmmod" >>problems
 	step insmod$i insmod "$KO"
-	step vmalloc$i "$KTEST" cmd vmalloc
+	step vmalloc$i "$VMREAL" --kernel vmalloc -q
 done
 step garbage "$KTEST" garbage
 step stress "$KTEST" stress
