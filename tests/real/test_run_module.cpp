@@ -254,3 +254,11 @@ TEST_CASE("module: snapshots that disagree are taken again, then refused", "[mod
     CHECK_THAT(r.err, Catch::Contains("vmreal: the snapshots cannot be merged after 3 attempts: table 0x2662000 entry 255"));
     CHECK(dir.entries().empty());
 }
+
+TEST_CASE("module: --help names the module's options and the file they need", "[module]") {
+    const RunResult r = vmreal({"--help"});
+    CHECK(r.code == 0);
+    for (const char* needle : {"--snapshot FILE", "--kernel vmalloc|kmalloc", "/proc/pagetable", "16 MiB",
+                               "vmsim check", "the module missing"})
+        CHECK_THAT(r.out, Catch::Contains(needle));
+}
