@@ -140,10 +140,13 @@ TEST_CASE("module: missing /proc/pagetable is one line naming the module, exit 1
 }
 
 TEST_CASE("module: --kernel without the module, in a /proc without pagetable", "[module][errors]") {
-    TempDir dir;
-    // The default path, whatever this machine has loaded: an empty /proc in a mount namespace.
+    TempDir dir, proc;
+    // The default path, whatever this machine has loaded: in a mount namespace, a /proc that has
+    // only /proc/self (a link into a real proc mounted elsewhere: a sanitizer's runtime reads
+    // /proc/self/maps, and throws misjudged without it).
     const RunResult r = run({which("unshare"), "--mount", "--propagation", "private", "sh", "-c",
-                             "mount -t tmpfs none /proc && ASAN_OPTIONS=detect_leaks=0 exec " + vmreal_path() +
+                             "mount -t proc proc " + proc.path + " && mount -t tmpfs none /proc && ln -s " + proc.path +
+                                 "/self /proc/self && ASAN_OPTIONS=detect_leaks=0 exec " + vmreal_path() +
                                  " --kernel vmalloc -o " + dir.file("out")});
     CHECK(r.code == 1);
     CHECK_THAT(r.err, Catch::Contains("vmreal: --kernel vmalloc needs the kernel module ko5204, and /proc/pagetable "
