@@ -45,7 +45,10 @@ std::string lessons_dir(const LessonOptions& o) {
 
 std::vector<Lesson> lessons(const LessonOptions& o) {
     auto l = load_lessons(lessons_dir(o));
-    if (!l) throw InputError(l.error + " (give --dir DIR or set VMTOUR_LESSONS)");
+    if (!l) {
+        const bool no_dir = l.error.find("no lessons directory") != std::string::npos;
+        throw InputError(l.error + (no_dir ? " (give --dir DIR or set VMTOUR_LESSONS)" : ""));
+    }
     if (l.value.empty()) throw InputError(fmt::format("{}: no lessons (folders NN-slug)", lessons_dir(o)));
     return std::move(l.value);
 }
