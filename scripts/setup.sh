@@ -14,7 +14,8 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
-  $sudo apt-get update -qq
+  # One stale index (a mirror mid-sync) need not stop us: the install below says if a package is missing.
+  $sudo apt-get update -qq || echo "setup: apt-get update reported errors; trying the install anyway" >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
