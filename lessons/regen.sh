@@ -14,6 +14,6 @@ for dir in "$here"/[0-9][0-9]-*/; do
 	n=$(basename "$dir" | cut -c1-2)
 	"$vmsim" lesson check "$((10#$n))" --update --recorded --dir "$here" || status=1
 done
-bash "$here/../tests/quiz/run.sh" "$build" --update || status=1
+bash "$here/../tests/golden/run.sh" "$build" --update "$here/../tests/quiz" || status=1
 echo "regen: done; review with: git diff lessons tests/quiz"
 exit $status

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Golden tests: runs every case in cases.txt and compares stdout, stderr and the exit status with
-# expected/NAME.out. Usage: run.sh BUILD_DIR [--update]
-#   --update rewrites the expected files; review them with `git diff tests/golden`.
+# Golden tests: runs every case in DIR/cases.txt and compares stdout, stderr and the exit status
+# with DIR/expected/NAME.out. Usage: run.sh BUILD_DIR [--update] [DIR]
+#   DIR defaults to tests/golden (vmsim's commands); tests/quiz uses it for the quiz.
+#   --update rewrites the expected files; review them with `git diff DIR`.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-build=$(cd "${1:?usage: run.sh BUILD_DIR [--update]}" && pwd)
+build=$(cd "${1:?usage: run.sh BUILD_DIR [--update] [DIR]}" && pwd)
 update=${2:-}
+here=$(cd "${3:-$(dirname "$0")}" && pwd)
+suite=$(basename "$here")
 vmsim="$build/vmsim"
-[ -x "$vmsim" ] || { echo "golden: $vmsim is not built" >&2; exit 2; }
+[ -x "$vmsim" ] || { echo "golden ($suite): $vmsim is not built" >&2; exit 2; }
 cd "$here"
 pass=0 fail=0
 while read -r name args; do
@@ -28,6 +30,6 @@ while read -r name args; do
     else echo "  (no $expected_file: run with --update and review it)"; fi
   fi
 done < cases.txt
-[ "$update" = --update ] && { echo "golden: expected outputs rewritten; review: git diff tests/golden"; exit 0; }
-echo "golden: $pass passed, $fail failed"
+[ "$update" = --update ] && { echo "golden ($suite): expected outputs rewritten; review: git diff $here"; exit 0; }
+echo "golden ($suite): $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
