@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Golden tests: runs every case in DIR/cases.txt and compares stdout, stderr and the exit status
-# with DIR/expected/NAME.out. Usage: run.sh BUILD_DIR [--update] [DIR]
+# with DIR/expected/NAME.out. Usage: run.sh BUILD_DIR [--update|--check] [DIR]
 #   DIR defaults to tests/golden (vmsim's commands); tests/quiz uses it for the quiz.
 #   --update rewrites the expected files; review them with `git diff DIR`.
 set -u
-build=$(cd "${1:?usage: run.sh BUILD_DIR [--update] [DIR]}" && pwd)
+build=$(cd "${1:?usage: run.sh BUILD_DIR [--update|--check] [DIR]}" && pwd)
 update=${2:-}
 here=$(cd "${3:-$(dirname "$0")}" && pwd)
 suite=$(basename "$here")
