@@ -14,13 +14,11 @@ PageTableBuilder::PageTableBuilder(Machine& m, FrameAllocator& frames) : m_(m), 
 
 std::string PageTableBuilder::map(const MapRequest& r) {
     const PagingMode& mode = *m_.mode;
+    const Mmu mmu(m_);  // the walker's own rules: which levels hold leaves, where tables are
     // The level whose entries are pages of this size.
     int leaf_level = -1;
-    for (unsigned i = 0; i < mode.level_count; ++i) {
-        const LevelDesc& d = mode.level[i];
-        const bool can_leaf = i + 1 == mode.level_count || (d.large_leaf && (!d.needs_pse || m_.ctl.cr4_pse));
-        if (can_leaf && d.entry_span() == r.page_size) leaf_level = static_cast<int>(i);
-    }
+    for (unsigned i = 0; i < mode.level_count; ++i)
+        if (mmu.leaf_allowed(i) && mode.level[i].entry_span() == r.page_size) leaf_level = static_cast<int>(i);
     if (leaf_level < 0)
         return fmt::format("{} has no {}-byte pages{}", mode.title, r.page_size,
                            mode.level[0].needs_pse && !m_.ctl.cr4_pse ? " (CR4.PSE is 0)" : "");
@@ -35,12 +33,12 @@ std::string PageTableBuilder::map(const MapRequest& r) {
     if (max_pa_bits < 64 && (r.pa + r.size - 1) >> max_pa_bits)
         return fmt::format("PA {:#x}..{:#x} does not fit in {} physical address bits", r.pa, r.pa + r.size - 1, max_pa_bits);
     for (std::uint64_t off = 0; off < r.size; off += r.page_size)
-        if (auto err = map_page(r.va + off, r.pa + off, static_cast<unsigned>(leaf_level), r.flags); !err.empty())
+        if (auto err = map_page(mmu, r.va + off, r.pa + off, static_cast<unsigned>(leaf_level), r.flags); !err.empty())
             return err;
     return {};
 }
 
-std::string PageTableBuilder::map_page(std::uint64_t va, std::uint64_t pa, unsigned leaf_level,
+std::string PageTableBuilder::map_page(const Mmu& mmu, std::uint64_t va, std::uint64_t pa, unsigned leaf_level,
                                        std::uint64_t flags) {
     const PagingMode& mode = *m_.mode;
     const unsigned esize = mode.entry_size;
@@ -54,10 +52,10 @@ std::string PageTableBuilder::map_page(std::uint64_t va, std::uint64_t pa, unsig
             const std::uint64_t next = frames_.allocate();
             e = next | bit(bits::P) | (d.pdpte_pae ? 0 : bit(bits::RW) | bit(bits::US));
             m_.mem.write_entry(addr, esize, e);
-        } else if (d.large_leaf && bits::test(e, bits::PS) && (!d.needs_pse || m_.ctl.cr4_pse)) {
+        } else if (mmu.is_leaf(i, e)) {
             return fmt::format("{:#x} is already mapped by a large page in the {}", va, d.entry);
         }
-        table = e & bits::range(esize == 4 ? 31 : m_.maxphyaddr() - 1, bits::PAGE_SHIFT);
+        table = mmu.next_table(e);
     }
     const LevelDesc& leaf = mode.level[leaf_level];
     const std::uint64_t addr = table + std::uint64_t{leaf.index(va)} * esize;

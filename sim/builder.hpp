@@ -4,6 +4,7 @@
 #pragma once
 
 #include "machine.hpp"
+#include "walk.hpp"
 
 #include <cstdint>
 #include <string>
@@ -43,7 +44,7 @@ public:
     std::string map(const MapRequest& r);
 
 private:
-    std::string map_page(std::uint64_t va, std::uint64_t pa, unsigned leaf_level, std::uint64_t flags);
+    std::string map_page(const Mmu& mmu, std::uint64_t va, std::uint64_t pa, unsigned leaf_level, std::uint64_t flags);
 
     Machine& m_;
     FrameAllocator& frames_;

@@ -6,13 +6,9 @@
 
 #include <cctype>
 #include <fmt/format.h>
-#include <fstream>
-#include <iostream>
-#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <vector>
 
 namespace vmtour {
@@ -298,18 +294,9 @@ private:
 Parsed<Machine> parse_machine(std::string_view text, std::string_view name) { return Parser(name).run(text); }
 
 Parsed<Machine> load_machine(const std::string& path) {
-    std::string text;
-    if (path == "-") {
-        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    } else {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) return {Machine{}, fmt::format("{}: cannot open the machine file", path)};
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        if (in.bad()) return {Machine{}, fmt::format("{}: cannot read the machine file", path)};
-        text = ss.str();
-    }
-    return parse_machine(text, path == "-" ? "<stdin>" : path);
+    auto text = read_input(path, "machine file");
+    if (!text) return {Machine{}, text.error};
+    return parse_machine(text.value, path == "-" ? "<stdin>" : path);
 }
 
 std::string dump_machine(const Machine& m) {

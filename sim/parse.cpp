@@ -1,6 +1,10 @@
 #include "parse.hpp"
 
 #include <cctype>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
 #include <fmt/format.h>
 
 namespace vmtour {
@@ -82,6 +86,24 @@ Parsed<std::uint64_t> parse_size(std::string_view text, bool allow_zero) {
     n.value <<= shift;
     if (n.value == 0 && !allow_zero) return {0, fmt::format("size '{}' must be greater than zero", text)};
     return n;
+}
+
+Parsed<std::string> read_input(const std::string& path, std::string_view what) {
+    Parsed<std::string> out;
+    if (path == "-") {
+        out.value.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+        return out;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        out.error = fmt::format("{}: cannot open the {}", path, what);
+        return out;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) out.error = fmt::format("{}: cannot read the {}", path, what);
+    else out.value = ss.str();
+    return out;
 }
 
 std::string format_size(std::uint64_t bytes) {

@@ -1,5 +1,5 @@
-// Parsing of the numbers people type: addresses and sizes. Every function returns an error
-// message instead of throwing, so each front end can turn it into its own one-line error.
+// Parsing of what people type and give: addresses, sizes, input files. Every function returns an
+// error message instead of throwing, so each front end can turn it into its own one-line error.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +23,9 @@ Parsed<std::uint64_t> parse_u64(std::string_view text);
 // "4096", "4K", "64M", "1G", "0x1000", "2m": a size in bytes with binary suffixes K, M, G, T
 // (an optional trailing "iB" or "B" is accepted: "64MiB"). Rejects 0 unless allow_zero.
 Parsed<std::uint64_t> parse_size(std::string_view text, bool allow_zero = false);
+
+// The whole text of PATH, or of standard input for "-". Errors: "PATH: cannot open the WHAT".
+Parsed<std::string> read_input(const std::string& path, std::string_view what);
 
 // "4K", "2M", "1G" for sizes that are whole powers of 1024 multiples, else the byte count.
 std::string format_size(std::uint64_t bytes);

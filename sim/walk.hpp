@@ -106,6 +106,8 @@ public:
     // For code that visits tables rather than walking one address (dump, memory map): does a
     // present entry at this level map a page, and where is the table a non-leaf entry points to?
     bool is_leaf(unsigned level, std::uint64_t raw) const { return raw & lv_[level].leaf_test; }
+    // May an entry at this level map a page (the last level, or PS where the mode and CR4.PSE allow)?
+    bool leaf_allowed(unsigned level) const { return lv_[level].leaf_test != 0; }
     std::uint64_t next_table(std::uint64_t raw) const { return raw & frame_table_; }
     const Machine& machine() const { return m_; }
 

@@ -6,10 +6,6 @@
 #include "report.hpp"
 
 #include <fmt/format.h>
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <sstream>
 
 namespace vmtour::cli {
 
@@ -40,17 +36,9 @@ Machine load(const MachineOptions& opt) {
 }
 
 std::vector<std::uint64_t> load_report_vas(const std::string& path, std::vector<std::string>* pas) {
-    std::string text;
-    if (path == "-") {
-        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    } else {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw InputError(fmt::format("{}: cannot open the vmreal output", path));
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        text = ss.str();
-    }
-    auto records = parse_report(text);
+    auto text = read_input(path, "vmreal output");
+    if (!text) throw InputError(text.error);
+    auto records = parse_report(text.value);
     if (!records) throw InputError(fmt::format("{}: {}", path, records.error));
     if (records.value.empty()) throw InputError(fmt::format("{}: no pages in the vmreal output", path));
     std::vector<std::uint64_t> vas;
