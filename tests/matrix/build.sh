@@ -20,7 +20,7 @@ build_ktest() { # ARCH
 
 # What vmreal is built from (it links the simulator's library), as one hash.
 vmreal_sources_hash() {
-	(cd "$REPO_DIR" && find real sim cmake CMakeLists.txt CMakePresets.json -type f \
+	(cd "$REPO_DIR" && find real sim formats cmake CMakeLists.txt CMakePresets.json -type f \
 		\( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' -o -name '*.cmake' -o -name CMakeLists.txt -o -name '*.json' \) \
 		-print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
 }
