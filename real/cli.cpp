@@ -45,7 +45,7 @@ options or input; 3 done, but the kernel hid the physical addresses (no CAP_SYS_
 Examples:
   sudo vmreal -b 4K -m 64M -o out_4k.txt
   sudo vmreal -b 1G -m 64M --thp on --flags
-  sudo vmreal -b 1G -m 16M --touch read --flags     # every page maps the zero page
+  sudo vmreal -b 1G -m 16M --touch read --flags     # the zero page (the huge one with THP)
   sudo vmreal -b 1G -m 8M --thp on -o pages.txt --snapshot pages.machine && vmsim check pages.machine
   sudo vmreal --kernel vmalloc --snapshot vmalloc.machine)";
 
@@ -73,7 +73,8 @@ void setup_vmreal(CLI::App& app, Options& o) {
         ->option_text("FILE");
     app.add_option("--touch", o.touch,
                    "How each page is touched first. write: a private frame per page. read: the kernel maps "
-                   "the shared zero page")
+                   "a shared zero page: the 4 KiB one, or where THP applies the huge zero page (512 "
+                   "frames that every 2 MiB range shares)")
         ->option_text("write|read (default write)");
     app.add_option("--format", o.format, "Output format")->option_text("text|csv|json (default text)");
     app.add_flag("--flags", o.flags, "Add the decoded pagemap bits and kpageflags kinds to every line");

@@ -62,13 +62,15 @@ std::string validate(const ExerciseCheck& c) {
     if (c.kind == "exit" || c.kind == "lines") return a.size() == 1 && is_number(a[0]) ? "" : fmt::format("'check {} N'", c.kind);
     if (c.kind == "all" || c.kind == "has") return a.size() == 1 ? regex_ok(a[0]) : fmt::format("'check {} REGEX'", c.kind);
     if (c.kind == "count") return a.size() == 2 && is_number(a[0]) ? regex_ok(a[1]) : "'check count N REGEX'";
+    if (c.kind == "frames")
+        return (a.size() == 1 || a.size() == 2) && is_number(a[0]) ? "" : "'check frames N [PREFIX]'";
     if (c.kind == "invariant") {
         if (a.empty() || a.size() > 2) return "'check invariant NAME [PREFIX]'";
         if (std::find(std::begin(INVARIANTS), std::end(INVARIANTS), a[0]) == std::end(INVARIANTS))
             return fmt::format("unknown invariant '{}'", a[0]);
         return "";
     }
-    return fmt::format("unknown check '{}' (exact, exit, lines, all, count, has, invariant)", c.kind);
+    return fmt::format("unknown check '{}' (exact, exit, lines, all, count, has, invariant, frames)", c.kind);
 }
 
 std::string finish(const Exercise& e) {
@@ -120,7 +122,7 @@ Parsed<std::vector<Exercise>> parse_exercises(std::string_view text, std::string
             e.needs.push_back(rest);
         } else if (key == "check") {
             ExerciseCheck c{words(rest, 2)[0], {}, rest};
-            const std::size_t max_args = c.kind == "count" ? 2 : c.kind == "invariant" ? 2 : 1;
+            const std::size_t max_args = c.kind == "count" || c.kind == "invariant" || c.kind == "frames" ? 2 : 1;
             const auto all = words(rest, 1 + max_args);
             c.args.assign(all.begin() + 1, all.end());
             if (auto err = validate(c); !err.empty()) return fail(err);

@@ -44,7 +44,7 @@ struct Lesson {
 inline constexpr std::string_view LESSON_NEEDS[] = {"root", "module", "thp"};
 inline constexpr std::string_view INVARIANTS[] = {"va-consecutive", "pa-consecutive", "pa-distinct",
                                                   "pa-same",        "page-offset",    "direct-map",
-                                                  "huge-2m"};
+                                                  "huge-2m",        "va-gaps"};
 
 // Errors are one line: "NAME:LINE: reason".
 Parsed<std::vector<Exercise>> parse_exercises(std::string_view text, std::string_view name);

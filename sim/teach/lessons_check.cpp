@@ -58,6 +58,8 @@ std::string invariant(const std::string& name, const std::vector<VaPa>& p) {
     std::set<std::uint64_t> frames;
     for (std::size_t i = 0; i < p.size(); ++i) {
         if (name == "va-consecutive" && i && p[i].va != p[i - 1].va + page) return at(i, "does not follow the previous VA by 0x1000");
+        if (name == "va-gaps" && i && (p[i].va == p[i - 1].va + page || p[i].va + page == p[i - 1].va))
+            return at(i, "is right next to the previous VA");
         if (name == "pa-consecutive" && i && p[i].pa != p[i - 1].pa + page) return at(i, "does not follow the previous PA by 0x1000");
         if (name == "pa-distinct" && !frames.insert(p[i].pa / page).second) return at(i, "has a frame seen before");
         if (name == "pa-same" && p[i].pa / page != p[0].pa / page) return at(i, "is not the first line's frame");
@@ -99,6 +101,11 @@ std::string check_one(const ExerciseCheck& c, const std::string& output, std::op
     if (c.kind == "lines")
         return lines.size() == std::stoul(a[0]) ? "" : fmt::format("{} lines, expected {}", lines.size(), a[0]);
     if (c.kind == "invariant") return invariant(a[0], va_pa_lines(lines, a.size() > 1 ? a[1] : ""));
+    if (c.kind == "frames") {
+        std::set<std::uint64_t> frames;
+        for (const auto& p : va_pa_lines(lines, a.size() > 1 ? a[1] : "")) frames.insert(p.pa / 4096);
+        return frames.size() == std::stoul(a[0]) ? "" : fmt::format("{} distinct frames, expected {}", frames.size(), a[0]);
+    }
     const std::regex re(c.kind == "count" ? a[1] : a[0]);
     if (c.kind == "all") {
         for (std::size_t i = 0; i < lines.size(); ++i)

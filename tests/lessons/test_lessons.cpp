@@ -131,10 +131,19 @@ TEST_CASE("the VA/PA invariants hold on good outputs and name the first line tha
     CHECK(holds("page-offset", lines({{0x1abc, 0x9abc}, {0x2abc, 0x5abc}})).ok);
     CHECK_FALSE(holds("page-offset", lines({{0x1abc, 0x9000}, {0x2abc, 0x5abc}})).ok);
     CHECK(holds("va-consecutive", "nothing\n").why.find("found 0") != std::string::npos);
+    CHECK(holds("va-gaps", lines({{0x1000, 0x9000}, {0x3000, 0x5000}, {0x9000, 0x7000}})).ok);
+    CHECK(holds("va-gaps", consecutive).why == "check invariant va-gaps: line 2 of the VA/PA lines (VA=0x2000 PA=0x6000) is right next to the previous VA");
     std::string thp;
     for (int i = 0; i < 1024; ++i) thp += fmt::format("VA={:#x} -> PA={:#x}\n", 0x40000000 + i * 4096, 0x200000 * (i < 512 ? 3 : 9) + (i % 512) * 4096);
     CHECK(holds("huge-2m", thp).ok);
     CHECK_FALSE(holds("huge-2m", consecutive).ok);
+    // frames N counts distinct frames (the huge zero page: many pages, few frames).
+    auto frames = [](const char* n, const std::string& out) {
+        return check_output(one(std::string("exercise a\n run x\n check frames ") + n + "\n"), out, 0, std::nullopt);
+    };
+    CHECK(frames("1", zero).ok);
+    CHECK(frames("3", scattered).ok);
+    CHECK(frames("2", scattered).why == "check frames 2: 3 distinct frames, expected 2");
     // A prefix picks the lines.
     const auto e = one("exercise a\n run x\n check invariant pa-consecutive Kmalloc:\n");
     CHECK(check_output(e, lines({{1, 0x1000}, {2, 0x2000}}, "Kmalloc: ") + lines({{1, 0x9000}}, "Vmalloc: "), 0, std::nullopt).ok);
