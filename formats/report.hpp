@@ -86,6 +86,7 @@ public:
     ReportWriter(ReportFormat format, bool with_flags, Sink sink);
     void begin(const ReportInfo& info);
     void add(const PageRecord& record);
+    void raw(std::string_view text) { buf_ += text; }  // e.g. a "Label: " before a text line
     void end();  // flushes
 
 private:

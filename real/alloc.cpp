@@ -92,7 +92,8 @@ namespace {
 
 inline void touch_page(std::byte* p, Touch how) {
     if (how == Touch::Write) *reinterpret_cast<volatile unsigned char*>(p) = 1;
-    else (void)*reinterpret_cast<volatile const unsigned char*>(p);
+    else if (how == Touch::Read) (void)*reinterpret_cast<volatile const unsigned char*>(p);
+    // Touch::None: mapped, never touched: the kernel has not faulted a frame in (demand paging).
 }
 
 // -b 1G: one block of `size` bytes, 2 MiB aligned so transparent huge pages can back it.

@@ -13,7 +13,8 @@ namespace vmtour {
 
 enum class BlockMode { Pages4K, Big };          // -b 4K | -b 1G
 enum class ThpAdvice { Default, On, Off };      // --thp: leave the system policy, MADV_HUGEPAGE, MADV_NOHUGEPAGE
-enum class Touch { Write, Read };               // --touch
+enum class Touch { Write, Read, None };         // --touch
+inline const char* touch_name(Touch t) { return t == Touch::Write ? "write" : t == Touch::Read ? "read" : "none"; }
 enum class Allocator { Pool, Libc };            // --allocator (4K mode)
 
 struct AllocRequest {

@@ -74,8 +74,9 @@ void setup_vmreal(CLI::App& app, Options& o) {
     app.add_option("--touch", o.touch,
                    "How each page is touched first. write: a private frame per page. read: the kernel maps "
                    "a shared zero page: the 4 KiB one, or where THP applies the huge zero page (512 "
-                   "frames that every 2 MiB range shares)")
-        ->option_text("write|read (default write)");
+                   "frames that every 2 MiB range shares). none: never touched, so not present yet "
+                   "(demand paging)")
+        ->option_text("write|read|none (default write)");
     app.add_option("--format", o.format, "Output format")->option_text("text|csv|json (default text)");
     app.add_flag("--flags", o.flags, "Add the decoded pagemap bits and kpageflags kinds to every line");
     app.add_option("--thp", o.thp,
@@ -84,6 +85,11 @@ void setup_vmreal(CLI::App& app, Options& o) {
         ->option_text("on|off");
     app.add_flag("--populate", o.populate, "Fault the memory in when it is mapped (MAP_POPULATE)");
     app.add_flag("--mlock", o.mlock, "Lock the memory (mlock), so its frames cannot be swapped out");
+    app.add_flag("--fork", o.fork,
+                 "After the touch, fork: print the pages as the parent saw them (parent:), as the child "
+                 "sees them (child:: the same frames, copy-on-write), after the child wrote every page "
+                 "(child-wrote:: new frames) and the parent's again (parent-now:); with --flags, pagemap's "
+                 "exclusive bit shows who shares");
     app.add_flag("--reread", o.reread, "Read pagemap a second time at the end and report frames that moved");
     app.add_option("--allocator", o.allocator,
                    "4K blocks from: pool (a page allocator, memory = SIZE) or libc (posix_memalign, which "
@@ -157,7 +163,8 @@ Parsed<Config> validate(const Options& o) {
 
     if (o.touch == "write") c.touch = Touch::Write;
     else if (o.touch == "read") c.touch = Touch::Read;
-    else return bad(fmt::format("--touch {}: use write or read", o.touch));
+    else if (o.touch == "none") c.touch = Touch::None;
+    else return bad(fmt::format("--touch {}: use write, read or none", o.touch));
 
     auto format = report_format_from(o.format);
     if (!format) return bad(fmt::format("--format {}: use text, csv or json", o.format));
@@ -180,6 +187,11 @@ Parsed<Config> validate(const Options& o) {
     c.alloc.mlock = o.mlock;
     c.flags = o.flags;
     c.reread = o.reread;
+    if (o.fork) {
+        if (c.format != ReportFormat::Text) return bad("--fork writes labelled text lines: use --format text");
+        if (!c.snapshot.empty()) return bad("--fork and --snapshot: one at a time");
+        c.fork = true;
+    }
     return out;
 }
 

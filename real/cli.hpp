@@ -20,13 +20,14 @@ struct Options {
     std::string block;            // -b 4K|1G
     std::string memory;           // -m SIZE
     std::string output;           // -o FILE ("" or "-": stdout)
-    std::string touch = "write";  // --touch write|read
+    std::string touch = "write";  // --touch write|read|none
     std::string format = "text";  // --format text|csv|json
     bool flags = false;           // --flags
     std::string thp;              // --thp on|off ("": leave the system policy)
     bool populate = false;        // --populate
     bool mlock = false;           // --mlock
     bool reread = false;          // --reread
+    bool fork = false;            // --fork: copy-on-write, seen from parent and child
     std::string allocator = "pool";  // --allocator pool|libc (4K mode)
     bool quiet = false;           // -q: no summary
     std::string snapshot;         // --snapshot FILE: the module's snapshot of the buffer, merged
@@ -40,6 +41,7 @@ struct Config {
     ReportFormat format = ReportFormat::Text;
     bool flags = false;
     bool reread = false;
+    bool fork = false;
     bool quiet = false;
     std::string output;
     std::string block_word;  // "4K" / "1G", for messages and the JSON header

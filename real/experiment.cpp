@@ -1,6 +1,7 @@
 #include "experiment.hpp"
 
 #include "error.hpp"
+#include "fork.hpp"
 #include "output.hpp"
 #include "pagemap.hpp"
 #include "procfs.hpp"
@@ -117,13 +118,16 @@ Experiment run_experiment(const Config& config) {
         ex.ms_pagemap += ms_since(t);
     }
     ex.pagemap_preads = pagemap.preads();
+    if (config.fork) run_fork(ex);
     return ex;
 }
 
-PageRecord record_of(const Experiment& ex, std::size_t i) {
+PageRecord record_of(const Experiment& ex, std::size_t i) { return record_of(ex, ex.entries, i); }
+
+PageRecord record_of(const Experiment& ex, const std::vector<std::uint64_t>& entries, std::size_t i) {
     PageRecord r;
     r.va = ex.vas[i];
-    const PagemapEntry e{ex.entries[i]};
+    const PagemapEntry e{entries[i]};
     if (e.present()) {
         if (e.pfn_hidden()) r.status = PaStatus::Hidden;
         else r.pa = (e.pfn() << PAGE_SHIFT_4K) | (r.va & (PAGE_SIZE_4K - 1));
@@ -132,7 +136,8 @@ PageRecord record_of(const Experiment& ex, std::size_t i) {
     }
     if (ex.config.flags) {
         r.has_flags = true;
-        r.flags = e.flags() | (ex.kflags.empty() ? 0 : ex.kflags[i]);
+        // kpageflags were read for the parent's frames (ex.entries) only.
+        r.flags = e.flags() | (ex.kflags.empty() || &entries != &ex.entries ? 0 : ex.kflags[i]);
         r.pagemap = e.raw;
         r.swap_type = e.swap_type();
         r.swap_offset = e.swap_offset();
@@ -143,9 +148,20 @@ PageRecord record_of(const Experiment& ex, std::size_t i) {
 void write_report_to(Experiment& ex, OutputFile& out) {
     const auto t = Clock::now();
     ReportWriter w(ex.config.format, ex.config.flags, [&](std::string_view chunk) { out.write(chunk); });
-    const char* touch = ex.config.touch == Touch::Write ? "write" : "read";
-    w.begin({ex.config.block_word, ex.config.alloc.size, touch});
-    for (std::size_t i = 0; i < ex.vas.size(); ++i) w.add(record_of(ex, i));
+    w.begin({ex.config.block_word, ex.config.alloc.size, touch_name(ex.config.touch)});
+    if (ex.child.empty()) {
+        for (std::size_t i = 0; i < ex.vas.size(); ++i) w.add(record_of(ex, i));
+    } else {
+        // --fork (text only): the four views, each line with its label (the reader takes "Label:").
+        const std::pair<const char*, const std::vector<std::uint64_t>*> views[] = {
+            {"parent: ", &ex.entries}, {"child: ", &ex.child}, {"child-wrote: ", &ex.child_wrote},
+            {"parent-now: ", &ex.parent_now}};
+        for (const auto& [label, entries] : views)
+            for (std::size_t i = 0; i < ex.vas.size(); ++i) {
+                w.raw(label);
+                w.add(record_of(ex, *entries, i));
+            }
+    }
     w.end();
     ex.ms_write = ms_since(t);
 }

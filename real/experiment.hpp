@@ -22,6 +22,9 @@ struct Experiment {
     std::vector<std::uint64_t> vas;      // page i's virtual address (output order)
     std::vector<std::uint64_t> entries;  // page i's raw pagemap entry
     std::vector<std::uint64_t> reread;   // the second read (--reread), else empty
+    // --fork (else empty): the child's entries right after fork(), after it wrote every page, and
+    // the parent's after that.
+    std::vector<std::uint64_t> child, child_wrote, parent_now;
     std::vector<std::uint32_t> kflags;   // page i's kpageflags-derived PageFlag bits; empty if unread
                                          // (every frame looked up with --flags, else see stats.hpp)
     std::string kpageflags_note;         // why kflags is empty ("" when it was read)
@@ -40,6 +43,8 @@ Experiment run_experiment(const Config& config);
 
 // The record for page i, as the report shows it.
 PageRecord record_of(const Experiment& ex, std::size_t i);
+// The same from another read of pagemap for the same pages (--reread, --fork).
+PageRecord record_of(const Experiment& ex, const std::vector<std::uint64_t>& entries, std::size_t i);
 void write_report_to(Experiment& ex, OutputFile& out);
 void print_summary(const Experiment& ex, std::FILE* to);
 // The one line that says the frame numbers were hidden, why, and what to do.

@@ -53,6 +53,7 @@ struct PagemapEntry {
     bool bit(unsigned n) const { return (raw >> n) & 1; }
     bool present() const { return bit(pagemap_abi::PRESENT); }
     bool swapped() const { return bit(pagemap_abi::SWAPPED); }
+    bool exclusive() const { return bit(pagemap_abi::EXCLUSIVE); }
     std::uint64_t pfn() const { return present() ? raw & low_bits(pagemap_abi::PFN_BITS) : 0; }
     std::uint32_t swap_type() const {
         return swapped() ? static_cast<std::uint32_t>(raw & low_bits(pagemap_abi::SWAP_TYPE_BITS)) : 0;

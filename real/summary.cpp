@@ -94,11 +94,38 @@ void print_reread(const Experiment& ex, std::FILE* to) {
 
 }  // namespace
 
+namespace {
+
+// --fork: how many frames parent and child share, before and after the child writes, and how
+// many pages pagemap calls exclusively mapped in each view.
+void print_fork(const Experiment& ex, std::FILE* to) {
+    if (ex.child.empty() || ex.pfn_hidden) return;
+    std::size_t shared = 0, still_shared = 0, kept = 0;
+    std::size_t excl[4] = {};
+    const std::vector<std::uint64_t>* views[] = {&ex.entries, &ex.child, &ex.child_wrote, &ex.parent_now};
+    auto frame = [](std::uint64_t raw) { return PagemapEntry{raw}.pfn(); };
+    for (std::size_t i = 0; i < ex.vas.size(); ++i) {
+        const std::uint64_t mine = frame(ex.entries[i]);
+        shared += mine && frame(ex.child[i]) == mine;
+        still_shared += mine && frame(ex.child_wrote[i]) == mine;
+        kept += mine && frame(ex.parent_now[i]) == mine;
+        for (std::size_t v = 0; v < 4; ++v) excl[v] += PagemapEntry{(*views[v])[i]}.exclusive();
+    }
+    const std::size_t n = ex.vas.size();
+    line(to, "after fork", fmt::format("the child shares {} of {} frames with the parent", shared, n));
+    line(to, "child wrote", fmt::format("{} of its pages got a new frame, {} still shared; the parent kept {}",
+                                        n - still_shared, still_shared, kept));
+    line(to, "exclusive", fmt::format("parent {}, child {}, child after writing {}, parent now {} (of {})",
+                                      excl[0], excl[1], excl[2], excl[3], n));
+}
+
+}  // namespace
+
 void print_summary(const Experiment& ex, std::FILE* to) {
     const Config& c = ex.config;
     const Stats s = summarize(ex.vas, ex.entries, ex.kflags);
     fmt::print(to, "vmreal: -b {} -m {}: {}, touch {}, {}\n", c.block_word, format_size(c.alloc.size),
-               ex.alloc->describe(), c.touch == Touch::Write ? "write" : "read", thp_text(ex));
+               ex.alloc->describe(), touch_name(c.touch), thp_text(ex));
     line(to, "pages", fmt::format("{}, {} present, {} not present, {} swapped", pages_text(s.pages), s.present,
                                   s.not_present, s.swapped));
     if (ex.alloc->one_block())
@@ -106,6 +133,7 @@ void print_summary(const Experiment& ex, std::FILE* to) {
     print_frames(ex, s, to);
     print_tables(ex, to);
     print_reread(ex, to);
+    print_fork(ex, to);
     line(to, "reads", fmt::format("pagemap {} entries in {} preads; kpageflags {} frames in {} preads",
                                   ex.entries.size(), ex.pagemap_preads, ex.kpageflags_lookups, ex.kpageflags_preads));
     if (!ex.snapshot_note.empty()) line(to, "snapshot", ex.config.snapshot + ": " + ex.snapshot_note);

@@ -148,3 +148,61 @@ TEST_CASE("run: --populate, --mlock and --reread", "[run]") {
     pages = run_ok({"-b", "4K", "-m", "1M", "--populate", "--thp", "on", "--touch", "read"});
     check_distinct_frames(pages);
 }
+
+TEST_CASE("run: with THP a read-only touch maps the huge zero page, 512 frames for every 2 MiB", "[run]") {
+    require_root();
+    std::string summary;
+    const auto pages = run_ok({"-b", "1G", "-m", "8M", "--touch", "read", "--thp", "on"}, &summary);
+    REQUIRE(pages.size() == 2048);
+    check_translated(pages);
+    std::set<std::uint64_t> frames;
+    for (const PageRecord& p : pages) frames.insert(*p.pa / PAGE);
+    INFO("THP disabled (/sys/kernel/mm/transparent_hugepage/enabled)?\n" << summary);
+    CHECK(frames.size() == 512);
+    // Page i of every 2 MiB range is frame i of the one huge zero page.
+    for (std::size_t i = 512; i < pages.size(); ++i) CHECK(*pages[i].pa == *pages[i % 512].pa);
+}
+
+TEST_CASE("run: --touch none leaves every page not present (demand paging)", "[run]") {
+    require_root();
+    for (const char* block : {"1G", "4K"}) {
+        INFO("-b " << block);
+        std::string summary;
+        const auto pages = run_ok({"-b", block, "-m", "64K", "--touch", "none"}, &summary);
+        REQUIRE(pages.size() == 16);
+        for (const PageRecord& p : pages) {
+            CHECK_FALSE(p.pa.has_value());
+            CHECK(p.status == PaStatus::NotPresent);
+        }
+        CHECK_THAT(summary, Catch::Contains("touch none"));
+        CHECK_THAT(summary, Catch::Contains("0 present, 16 not present"));
+    }
+}
+
+TEST_CASE("run: --fork shows copy-on-write from both sides", "[run]") {
+    require_root();
+    std::string summary;
+    const auto pages = run_ok({"-b", "1G", "-m", "64K", "--fork", "--flags"}, &summary);
+    REQUIRE(pages.size() == 4 * 16);  // parent, child, child-wrote, parent-now
+    check_translated(pages);
+    auto view = [&](std::size_t v, std::size_t i) -> const PageRecord& { return pages[v * 16 + i]; };
+    for (std::size_t i = 0; i < 16; ++i) {
+        INFO("page " << i);
+        for (std::size_t v = 1; v < 4; ++v) CHECK(view(v, i).va == view(0, i).va);
+        CHECK(*view(1, i).pa == *view(0, i).pa);  // the child shares the parent's frame
+        CHECK(*view(2, i).pa != *view(0, i).pa);  // until it writes: a copy
+        CHECK(*view(3, i).pa == *view(0, i).pa);  // the parent keeps its frame
+        CHECK((view(0, i).flags & kExclusive) != 0);
+        CHECK((view(1, i).flags & kExclusive) == 0);  // shared: mapped by two processes
+        CHECK((view(2, i).flags & kExclusive) != 0);
+        CHECK((view(3, i).flags & kExclusive) != 0);  // the parent alone maps it again
+    }
+    CHECK_THAT(summary, Catch::Contains("the child shares 16 of 16 frames"));
+    CHECK_THAT(summary, Catch::Contains("16 of its pages got a new frame, 0 still shared; the parent kept 16"));
+}
+
+TEST_CASE("run: --fork writes labelled text only", "[run][errors]") {
+    const RunResult r = vmreal({"-b", "1G", "-m", "64K", "--fork", "--format", "csv"});
+    CHECK(r.code == 2);
+    CHECK(r.err == "vmreal: --fork writes labelled text lines: use --format text\n");
+}
