@@ -130,13 +130,15 @@ private:
             doc_.mono(x + 2, BAR_Y - 6, std::to_string(f.hi), 11);
             if (f.hi != f.lo) doc_.mono(x + wdt - 2, BAR_Y - 6, std::to_string(f.lo), 11, "end");
             const double cx = x + wdt / 2;
-            doc_.text(cx, BAR_Y + 20, f.name, 13, "middle", R"(font-weight="bold")");
+            // Narrow fields (PAE's 2-bit PDPT index) get smaller type rather than spill over.
+            auto fit = [&](std::size_t chars, double size) { return std::min(size, (wdt - 4) / (chars * 0.62)); };
+            doc_.text(cx, BAR_Y + 20, f.name, fit(f.name.size(), 13), "middle", R"(font-weight="bold")");
             const unsigned width = f.hi - f.lo + 1;
             std::string binary;
             for (unsigned i = width; i-- > 0;) binary += ((f.value >> i) & 1) ? '1' : '0';
             if (width <= 12 && binary.size() * 8.4 < wdt) doc_.mono(cx, BAR_Y + 44, binary, 14, "middle");
-            doc_.mono(cx, BAR_Y + 66, level >= 0 ? fmt::format("{} ({:#x})", f.value, f.value) : hex(f.value), 14,
-                      "middle");
+            const std::string value = level >= 0 ? fmt::format("{} ({:#x})", f.value, f.value) : hex(f.value);
+            doc_.mono(cx, BAR_Y + 66, value, fit(value.size(), 14), "middle");
             doc_.close();
             if (level >= 0) field_[level] = {x, wdt};
             else if (!sign) offset_ = {x, wdt};
@@ -236,38 +238,44 @@ private:
         doc_.close();
     }
 
-    // The fault box takes the columns after the step that failed.
+    // The fault box takes the columns after the step that failed, where a leaf's arrow lands.
     void fault() {
         const int at = w_.fault.level >= 0 ? w_.fault.level : static_cast<int>(w_.step_count) - 1;
-        const unsigned col = static_cast<unsigned>(at) + 2;
-        const double x = std::min(col_x(std::min(col, columns_ - 1)), X0 + SPAN - 260);
-        const double wdt = X0 + SPAN - x;
+        const double x = col_x(static_cast<unsigned>(at) + 2);
         const Shown sh = shown(focus_, static_cast<int>(w_.step_count));
         doc_.open(group_attrs("result", sh));
-        fault_box(x, BOX_Y + 40, wdt, describe(w_.fault, w_, mode_), true);
+        fault_box(x, BOX_Y, WIDTH - 12 - x, describe(w_.fault, w_, mode_), true);
         const Step& s = w_.steps[static_cast<unsigned>(at)];
-        const double from_x = col_x(static_cast<unsigned>(at) + 1) + box_w_;
-        const double ry = row_y(s.index, mode_.level[s.level].entries());
-        if (from_x < x) doc_.arrow(from_x, ry + ROW_H / 2, x - 4, BOX_Y + 80, Style{"none", "#b00", 2.5, ""});
+        if (s.kind != StepKind::Leaf) {  // a leaf already has its arrow to this column
+            const double ry = row_y(s.index, mode_.level[s.level].entries());
+            doc_.arrow(col_x(static_cast<unsigned>(at) + 1) + box_w_, ry + ROW_H / 2, x - 4, BOX_Y + 40,
+                       Style{"none", "#900", 2.5, ""});
+        }
         doc_.close();
     }
 
     void fault_box(double x, double y, double wdt, const std::string& reason, bool page_fault) {
-        const auto lines = wrap(reason, static_cast<std::size_t>((wdt - 24) / 8.2));
-        const double h = 96 + 22.0 * lines.size();
+        const double size = wdt < 330 ? 13 : 15, line_h = size * 1.45;
+        auto lines = wrap(reason, static_cast<std::size_t>((wdt - 28) / (size * 0.56)));
+        std::vector<std::string> code;
+        if (page_fault)
+            code = {fmt::format("error code {:#x}", w_.fault.error_code),
+                    fmt::format("[{}]", error_code_names(w_.fault.error_code)), fmt::format("CR2 = {:#x}", w_.va)};
+        else code = {"no walk, no error code;", "CR2 unchanged"};
+        const double h = 70 + line_h * (lines.size() + code.size());
         doc_.patterned(x, y, wdt, h, svg::FAULT_COLOUR, "p-fault", Style{"none", "#900", 3, ""});
         doc_.rect(x + 8, y + 8, wdt - 16, h - 16, Style{"#fff", "none", 0, R"(fill-opacity="0.88")"}, 4);
-        doc_.text(x + 18, y + 36, page_fault ? "#PF page fault" : "#GP general protection", 22, "start",
+        doc_.text(x + 16, y + 36, page_fault ? "#PF page fault" : "#GP general protection", size + 7, "start",
                   R"(font-weight="bold" fill="#900")");
-        double ty = y + 60;
+        double ty = y + 40 + line_h;
         for (const auto& l : lines) {
-            doc_.text(x + 18, ty, l, 15);
-            ty += 22;
+            doc_.text(x + 16, ty, l, size);
+            ty += line_h;
         }
-        if (page_fault)
-            doc_.mono(x + 18, ty + 4, fmt::format("error code {:#x} [{}]  CR2={:#x}", w_.fault.error_code,
-                                                 error_code_names(w_.fault.error_code), w_.va), 13);
-        else doc_.text(x + 18, ty + 4, "no walk, no error code; CR2 unchanged", 14);
+        for (const auto& l : code) {
+            doc_.mono(x + 16, ty + 4, l, size - 1);
+            ty += line_h;
+        }
     }
 
     void general_protection() {
