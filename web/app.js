@@ -74,6 +74,7 @@ function showWalk() {
     $("result").textContent = "";
     $("walk-svg").textContent = "";
     $("walk-text").textContent = "";
+    $("step-label").textContent = "";
     return;
   }
   stepCount = a.steps;

@@ -20,7 +20,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 web_dir, artifacts = sys.argv[1], sys.argv[2]
-vmsim = sys.argv[3] if len(sys.argv) > 3 else None
+vmsim = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else None
 os.makedirs(artifacts, exist_ok=True)
 failures = []
 
