@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what vmtour needs from Debian's archive, only what is missing.
 #   scripts/setup.sh            build tools and libraries (vmsim, vmreal, the tests)
-#   scripts/setup.sh --all      also what the real-kernel matrix needs (QEMU, i386 tools, ...)
+#   scripts/setup.sh --all      also what the real-kernel matrix needs (QEMU, i386 tools, ...) and
+#                               the pictures and web page (scripts/setup-web.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
-packages=(g++ cmake ninja-build libcli11-dev libfmt-dev catch2 nlohmann-json3-dev util-linux time valgrind clang libclang-rt-14-dev)
+packages=(g++ cmake ninja-build libcli11-dev libfmt-dev catch2 nlohmann-json3-dev util-linux time valgrind clang libclang-rt-14-dev
+          librsvg2-bin)  # rsvg-convert: tests/svg renders every picture
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,4 +23,5 @@ fi
 
 if [ "${1:-}" = --all ]; then
   bash tests/matrix/setup.sh
+  bash scripts/setup-web.sh
 fi

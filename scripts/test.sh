@@ -13,5 +13,8 @@ for preset in default asan; do
   ctest --preset "$preset" -j2
 done
 
+echo "=== web page: WebAssembly build and headless Chromium"
+bash tests/web/run.sh build/default
+
 echo "=== real-kernel matrix"
 bash tests/matrix/run.sh

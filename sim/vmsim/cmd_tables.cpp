@@ -6,6 +6,8 @@
 #include "memmap.hpp"
 #include "parse.hpp"
 #include "render.hpp"
+#include "svg.hpp"
+#include "svg_doc.hpp"
 
 #include <fmt/format.h>
 #include <iostream>
@@ -27,6 +29,7 @@ struct MapOptions {
     MachineOptions machine;
     std::string zoom;
     bool json = false;
+    std::string svg;
 };
 
 std::vector<unsigned> parse_zoom(const std::string& text) {
@@ -49,6 +52,8 @@ int run_map(const MapOptions& o) {
     std::string error;
     const MemoryMap map = memory_map(m, parse_zoom(o.zoom), error);
     if (!error.empty()) throw InputError(error);
+    if (!o.svg.empty())
+        if (auto e = svg::write_file_atomic(o.svg, svg_memmap(m, map)); !e.empty()) throw InputError(e);
     if (o.json) std::cout << memmap_json(m, map).dump(2) << "\n";
     else std::cout << render_memmap_text(m, map);
     return 0;
@@ -59,6 +64,7 @@ struct CostOptions {
     std::vector<std::string> regions;
     std::string from;
     bool json = false;
+    std::string svg;
 };
 
 Region parse_region(const std::string& text) {
@@ -92,6 +98,8 @@ int run_cost(const CostOptions& o) {
     }
     if (costs.empty())
         throw InputError("the regions do not fit in the chosen mode's address space (or are not canonical)");
+    if (!o.svg.empty())
+        if (auto e = svg::write_file_atomic(o.svg, svg_cost(costs, regions)); !e.empty()) throw InputError(e);
     if (o.json) {
         auto j = cost_json(costs, regions);
         j["skipped_modes"] = skipped;
@@ -119,6 +127,7 @@ void setup_map(CLI::App& app, Runner& run) {
     cmd->add_option("--zoom,-z", o->zoom,
                     "Zoom into the range of one entry, then one of its entries, ...: e.g. 768, or 511,510");
     cmd->add_flag("--json", o->json, "Print JSON");
+    cmd->add_option("--svg", o->svg, "Also draw the map as a picture (SVG) in FILE");
     cmd->footer(std::string(MEMMAP_LEGEND));
     cmd->callback([o, &run] { run = [o] { return run_map(*o); }; });
 }
@@ -133,6 +142,7 @@ void setup_cost(CLI::App& app, Runner& run) {
     cmd->add_option("--levels,-l", o->levels, "Only this mode: 2, 3 (PAE), 4 or 5 (default: all that fit)")
         ->check(CLI::IsMember({2u, 3u, 4u, 5u}));
     cmd->add_flag("--json", o->json, "Print JSON");
+    cmd->add_option("--svg", o->svg, "Also draw the cost as a picture (SVG) in FILE");
     cmd->callback([o, &run] { run = [o] { return run_cost(*o); }; });
 }
 

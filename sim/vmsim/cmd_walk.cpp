@@ -4,6 +4,8 @@
 #include "common.hpp"
 #include "cost.hpp"
 #include "render.hpp"
+#include "svg.hpp"
+#include "svg_doc.hpp"
 #include "walk.hpp"
 
 #include <fmt/format.h>
@@ -21,6 +23,7 @@ struct TranslateOptions {
     bool user = false;
     bool json = false;
     bool set_ad = false;
+    std::string svg;
 };
 
 AccessType access_type(const std::string& s) {
@@ -35,6 +38,8 @@ int run_translate(const TranslateOptions& o) {
     const std::uint64_t va = parse_va(o.va, *m.mode);
     const Access access{access_type(o.access), !o.supervisor};
     const Walk w = walk(m, va, access);
+    if (!o.svg.empty())
+        if (auto e = svg::write_file_atomic(o.svg, svg_walk(m, w)); !e.empty()) throw InputError(e);
     std::vector<EntryUpdate> updates;
     if (o.set_ad) updates = apply_accessed_dirty(m, w);
     if (o.json) {
@@ -151,6 +156,7 @@ void setup_translate(CLI::App& app, Runner& run) {
     cmd->add_flag("--set-ad", o->set_ad,
                   "After a successful walk, set the Accessed (and for writes Dirty) bits as the CPU does, "
                   "and show which entries changed (the default explain mode changes nothing)");
+    cmd->add_option("--svg", o->svg, "Also draw the walk as a picture (SVG) in FILE");
     cmd->footer("Exit status: 0 translated, 1 the access faults (#PF or #GP), 2 bad input.");
     cmd->callback([o, &run] { run = [o] { return run_translate(*o); }; });
 }

@@ -30,6 +30,7 @@ while read -r name args; do
     else echo "  (no $expected_file: run with --update and review it)"; fi
   fi
 done < cases.txt
+[ "$update" = --update ] && [ "$suite" = golden ] && bash "$here/../svg/run.sh" "$build" --update  # the pictures too
 [ "$update" = --update ] && { echo "golden ($suite): expected outputs rewritten; review: git diff $here"; exit 0; }
 echo "golden ($suite): $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

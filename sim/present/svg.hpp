@@ -1,0 +1,33 @@
+// Pictures (SVG) of what the text and JSON renderers print: the walk, the memory map and the
+// table cost. They draw the walk's recorded steps (walk.hpp) and never walk again. Every picture
+// is 1280x720 user units (a 16:9 slide), its words are real <text>, and its parts differ by
+// pattern and label as well as by colour, so a black-and-white print still reads.
+#pragma once
+
+#include "cost.hpp"
+#include "machine.hpp"
+#include "memmap.hpp"
+#include "walk.hpp"
+
+#include <span>
+#include <string>
+
+namespace vmtour {
+
+// The walk: the address with its fields, CR3, one box per table with the selected entry (index,
+// raw value, flags), arrows down the levels to the frame and the offset, or the fault where it
+// happened with its reason and #PF error code.
+// `focus` is for stepping through the walk (the web page): -1 draws everything; 0..step_count-1
+// draws steps up to `focus` with that step outlined and the later ones faded; step_count shows
+// the whole walk with its result outlined.
+std::string svg_walk(const Machine& m, const Walk& w, int focus = -1);
+
+// The memory map (seed 002): one cell per entry, coloured and labelled by symbol, with its
+// legend and the user/kernel boundary marked where the view contains it.
+// Each cell carries data-cell="INDEX" so a page can zoom into it.
+std::string svg_memmap(const Machine& m, const MemoryMap& map);
+
+// Table memory per level against one flat table, per mode, on a logarithmic scale.
+std::string svg_cost(std::span<const ModeCost> costs, std::span<const Region> regions);
+
+}  // namespace vmtour
