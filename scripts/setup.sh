@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs what vmtour needs from Debian's archive, only what is missing.
-#   scripts/setup.sh            build tools and libraries (vmsim, vmreal, the tests)
-#   scripts/setup.sh --all      also what the real-kernel matrix needs (QEMU, i386 tools, ...)
+#   scripts/setup.sh            build tools and libraries (vmsim, vmreal, their man pages, the tests)
+#   scripts/setup.sh --all      also what the packages' test needs (cpack's dpkg-shlibdeps,
+#                               debootstrap) and the real-kernel matrix (QEMU, i386 tools, ...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
-packages=(g++ cmake ninja-build libcli11-dev libfmt-dev catch2 nlohmann-json3-dev util-linux time valgrind clang libclang-rt-14-dev)
+packages=(g++ cmake ninja-build libcli11-dev libfmt-dev catch2 nlohmann-json3-dev util-linux time valgrind clang libclang-rt-14-dev
+  help2man man-db binutils)
+# tests/install/run.sh: cpack's DEB generator (dpkg-shlibdeps needs dpkg-dev and file), a Debian root.
+[ "${1:-}" = --all ] && packages+=(dpkg-dev file debootstrap zstd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
