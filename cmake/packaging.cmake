@@ -29,6 +29,7 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "vmtour maintainers <vmtour@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "how x86 virtual memory really works")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_STRIP_FILES ON)  # the debug info (RelWithDebInfo) is 90% of the binaries: not in the package
 set(CPACK_OUTPUT_FILE_PREFIX ${PROJECT_BINARY_DIR}/packages)
 set(CPACK_COMPONENTS_ALL vmtour dkms)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
