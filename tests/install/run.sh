@@ -20,9 +20,11 @@ mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sourc
 mirror=${mirror:-http://deb.debian.org/debian}
 
 # 1. The packages.
-say "cpack in $build"
+# Build first: cpack reads CPackConfig.cmake before it brings the build up to date.
+say "cmake --build and cpack in $build"
+cmake --build "$build" >/dev/null
 rm -rf "$build/packages"
-(cd "$build" && cpack -G DEB >/dev/null)
+(cd "$build" && cpack -G DEB 2>&1 >/dev/null | grep -v '^CPackDeb: - Generating dependency list$' >&2 || true)
 deb=$(ls "$build"/packages/vmtour_*_*.deb)
 dkms_deb=$(ls "$build"/packages/ko5204-dkms_*_all.deb)
 say "made $(basename "$deb") and $(basename "$dkms_deb")"
