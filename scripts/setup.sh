@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what vmtour needs from Debian's archive, only what is missing.
-#   scripts/setup.sh            build tools and libraries (vmsim, vmreal, the tests)
-#   scripts/setup.sh --all      also what the real-kernel matrix needs (QEMU, i386 tools, ...) and
+#   scripts/setup.sh            build tools and libraries (vmsim, vmreal, their man pages, the tests)
+#   scripts/setup.sh --all      also what the packages' test needs (cpack's dpkg-shlibdeps,
+#                               debootstrap), the real-kernel matrix (QEMU, i386 tools, ...), and
 #                               the pictures and web page (scripts/setup-web.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,11 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
 packages=(g++ cmake ninja-build libcli11-dev libfmt-dev catch2 nlohmann-json3-dev util-linux time valgrind clang libclang-rt-14-dev
-          librsvg2-bin)  # rsvg-convert: tests/svg renders every picture
+  help2man man-db binutils
+  librsvg2-bin  # rsvg-convert: tests/svg renders every picture
+  sudo)         # the README's commands say sudo; a root-only Debian has none
+# tests/install/run.sh: cpack's DEB generator (dpkg-shlibdeps needs dpkg-dev and file), a Debian root.
+[ "${1:-}" = --all ] && packages+=(dpkg-dev file debootstrap zstd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

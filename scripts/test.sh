@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Every test: installs what is missing, builds, runs the unit, golden and vmreal tests in the
-# optimised build and again under AddressSanitizer + UndefinedBehaviorSanitizer, then the
-# real-kernel matrix (four Debian kernels under QEMU).
+# Every test: installs what is missing, builds, runs the unit, golden, vmreal, install and README
+# tests in the optimised build and again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then the .debs in a fresh Debian 12 (debootstrap, apt, DKMS), the web page in headless Chromium,
+# then the real-kernel matrix (four Debian kernels under QEMU).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --all
@@ -12,6 +13,9 @@ for preset in default asan; do
   cmake --build --preset "$preset" -j2
   ctest --preset "$preset" -j2
 done
+
+echo "=== the packages on a fresh Debian 12"
+bash tests/install/run.sh build/default
 
 echo "=== web page: WebAssembly build and headless Chromium"
 bash tests/web/run.sh build/default

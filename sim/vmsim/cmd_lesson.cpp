@@ -16,8 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef VMTOUR_LESSONS_DIR
-#define VMTOUR_LESSONS_DIR "lessons"
+// From the folder of the installed vmsim to the installed lessons (GNUInstallDirs: bin ->
+// share/vmtour/lessons), set by CMake; a relative path, so an installed tree can move.
+#ifndef VMTOUR_LESSONS_REL
+#define VMTOUR_LESSONS_REL "../share/vmtour/lessons"
 #endif
 
 namespace vmtour::cli {
@@ -37,19 +39,38 @@ struct LessonOptions {
     std::vector<std::string> output_of;  // ID=FILE
 };
 
+// The folder this vmsim runs from (symbolic links resolved), or "" if /proc is missing.
+fs::path self_dir() {
+    std::error_code ec;
+    return fs::read_symlink("/proc/self/exe", ec).parent_path();
+}
+
+// Without --dir or VMTOUR_LESSONS the lessons are found from where this vmsim is, never from a
+// path compiled in, so an installed tree can move (a prefix, DESTDIR, a .deb) and a build tree
+// works in place:
+//   SELF/VMTOUR_LESSONS_REL   installed: PREFIX/bin/vmsim -> PREFIX/share/vmtour/lessons
+//   SELF/lessons              a build tree: CMake links BUILD/lessons to the source's lessons
 std::string lessons_dir(const LessonOptions& o) {
     if (!o.dir.empty()) return o.dir;
     if (const char* env = std::getenv("VMTOUR_LESSONS"); env && *env) return env;
-    return VMTOUR_LESSONS_DIR;
+    const fs::path self = self_dir();
+    const fs::path candidates[] = {self / VMTOUR_LESSONS_REL, self / "lessons"};
+    std::error_code ec;
+    for (const fs::path& c : candidates)
+        if (!self.empty() && fs::is_directory(c, ec)) return fs::weakly_canonical(c, ec).string();
+    throw InputError(fmt::format("no lessons next to this vmsim (looked in {} and {}); give --dir DIR or set "
+                                 "VMTOUR_LESSONS",
+                                 candidates[0].lexically_normal().string(), candidates[1].string()));
 }
 
 std::vector<Lesson> lessons(const LessonOptions& o) {
-    auto l = load_lessons(lessons_dir(o));
+    const std::string dir = lessons_dir(o);
+    auto l = load_lessons(dir);
     if (!l) {
         const bool no_dir = l.error.find("no lessons directory") != std::string::npos;
         throw InputError(l.error + (no_dir ? " (give --dir DIR or set VMTOUR_LESSONS)" : ""));
     }
-    if (l.value.empty()) throw InputError(fmt::format("{}: no lessons (folders NN-slug)", lessons_dir(o)));
+    if (l.value.empty()) throw InputError(fmt::format("{}: no lessons (folders NN-slug)", dir));
     return std::move(l.value);
 }
 
@@ -69,8 +90,7 @@ std::string read_file(const fs::path& p) {
 
 // `vmsim` and `vmreal` in exercises are the ones built next to this vmsim (BUILD and BUILD/real).
 std::string search_path() {
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    const fs::path self = self_dir();
     const char* path = std::getenv("PATH");
     return fmt::format("{}:{}:{}", self.string(), (self / "real").string(), path ? path : "/usr/bin:/bin");
 }
@@ -235,7 +255,8 @@ void setup_lesson(CLI::App& app, Runner& run) {
     auto* cmd = app.add_subcommand("lesson", "The lessons: list them, read one, check its exercises on this machine");
     cmd->require_subcommand(1);
     cmd->fallthrough();  // --dir may come after the list/show/check word too
-    cmd->add_option("--dir", o->dir, fmt::format("Lessons folder (default $VMTOUR_LESSONS, else {})", VMTOUR_LESSONS_DIR));
+    cmd->add_option("--dir", o->dir, "Lessons folder (default $VMTOUR_LESSONS, else the lessons installed with this vmsim: "
+                    VMTOUR_LESSONS_REL " from its folder, or BUILD/lessons in a build tree)");
     auto* list = cmd->add_subcommand("list", "The lessons in order, with what they need");
     auto* show = cmd->add_subcommand("show", "Print lesson N (its text and exercises, Markdown)");
     show->add_option("N", o->which, "Lesson number (1-9) or folder name")->required();
