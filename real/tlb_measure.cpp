@@ -139,13 +139,16 @@ std::string knees_text(const std::vector<Knee>& knees) {
 }  // namespace
 
 std::vector<Knee> find_knees(const std::vector<std::uint64_t>& pages, const std::vector<double>& ns, double factor) {
+    // A knee is a step that lasts: this point and the next are both `factor` above the lowest
+    // time since the last knee. A lone spike (a preemption on a busy machine) is not a knee.
     std::vector<Knee> knees;
     if (ns.empty()) return knees;
     double base = ns[0];
     for (std::size_t i = 1; i < ns.size() && i < pages.size(); ++i) {
-        if (ns[i] >= factor * base) {
-            knees.push_back({pages[i], base, ns[i]});
-            base = ns[i];
+        const double held = i + 1 < ns.size() ? std::min(ns[i], ns[i + 1]) : ns[i];
+        if (held >= factor * base) {
+            knees.push_back({pages[i], base, held});
+            base = held;
         } else {
             base = std::min(base, ns[i]);
         }

@@ -27,7 +27,8 @@ struct Knee {
     double before = 0, after = 0;
 };
 
-// Where the time per access steps up by at least `factor` over the level before it.
+// Where the time per access steps up by at least `factor` over the level before it and stays up
+// (the next point too): the first N after each step, with the times before and after.
 std::vector<Knee> find_knees(const std::vector<std::uint64_t>& pages, const std::vector<double>& ns, double factor = 1.3);
 
 // `vmreal tlb [options]`: argv[0] is "tlb". Returns the exit code.

@@ -73,6 +73,13 @@ struct Tlb::Impl {
     std::uint64_t clock = 0;
 
     Entry* find(Array& a, std::uint64_t va, std::uint16_t pcid) {
+        if (a.sets == 1) {  // fully associative: one pass, each entry compared at its own page size
+            std::array<std::uint64_t, SIZE_CLASSES> vpn{};
+            for (unsigned sc = 0; sc < SIZE_CLASSES; ++sc) vpn[sc] = shift[sc] ? va >> shift[sc] : ~std::uint64_t{0};
+            for (Entry& x : a.e)
+                if (x.stamp && x.vpn == vpn[x.size_class] && (x.global || x.pcid == pcid)) return &x;
+            return nullptr;
+        }
         for (unsigned sc = 0; sc < SIZE_CLASSES; ++sc) {
             if (!(a.g.sizes & (1u << sc)) || !shift[sc]) continue;
             const std::uint64_t vpn = va >> shift[sc];
@@ -123,13 +130,11 @@ struct Tlb::Impl {
     void psc_fill(unsigned lvl, std::uint64_t key, std::uint16_t pcid, std::uint64_t next) {
         auto& c = psc[lvl];
         if (c.empty()) return;
-        PscEntry* victim = psc_find(lvl, key, pcid);
-        if (!victim) {
-            victim = &c[0];
-            for (PscEntry& x : c) {
-                if (!x.stamp) { victim = &x; break; }
-                if (x.stamp < victim->stamp) victim = &x;
-            }
+        // One pass: the entry for this key if there is one, else an empty one, else the LRU one.
+        PscEntry* victim = &c[0];
+        for (PscEntry& x : c) {
+            if (x.stamp && x.key == key && x.pcid == pcid) { victim = &x; break; }
+            if (victim->stamp && (!x.stamp || x.stamp < victim->stamp)) victim = &x;
         }
         *victim = PscEntry{key, next, ++clock, pcid};
     }
@@ -252,7 +257,8 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
         ++stats_.psc_hits[lvl];
         break;
     }
-    for (unsigned i = 0; i < w.step_count && i < s.bottom; ++i)
+    // Fill below the deepest hit (the hit itself and the levels above it are cached already).
+    for (unsigned i = static_cast<unsigned>(r.psc_level + 1); i < w.step_count && i < s.bottom; ++i)
         if (w.steps[i].kind == StepKind::Table && !s.psc[i].empty())
             s.psc_fill(i, va >> m_.mode->level[i].shift, pcid, w.steps[i].next);
     stats_.mem_reads += r.reads;
