@@ -38,3 +38,22 @@ for t in hit.trace miss.trace miss.lackey; do
   done
 done
 echo "(ratio = replay / parse-only of the same file; goal <= 1.5)"
+
+# Instructions per access (callgrind: exact and repeatable, unlike timings on a shared machine),
+# on the first 100000 lines of each trace; process start-up is included, amortised.
+command -v valgrind >/dev/null || { echo "bench-tlb: valgrind is needed for instruction counts" >&2; exit 0; }
+echo
+printf '%-26s %12s %12s %7s\n' "trace (100000 lines)" parse-Ir/acc replay-Ir/acc ratio
+ir() {
+  valgrind --tool=callgrind --callgrind-out-file="$tmp/cg" "$@" >/dev/null 2>&1
+  callgrind_annotate "$tmp/cg" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'
+}
+for t in hit.trace miss.trace; do
+  head -100000 "$tmp/$t" > "$tmp/small-$t"
+  p=$(ir "$vmsim" tlb "$tmp/small-$t" --parse-only)
+  for cfg in "--tlb 64" "--config skylake"; do
+    r=$(ir "$vmsim" tlb "$tmp/small-$t" $cfg)
+    awk -v name="$t ${cfg#--}" -v p="$p" -v r="$r" \
+      'BEGIN { printf "%-26s %12.0f %12.0f %7.2f\n", name, p / 100000, r / 100000, r / p }'
+  done
+done
