@@ -1,11 +1,15 @@
 // vmreal: main only wires the command line (cli.hpp) to the run.
 #include "cli.hpp"
+#include "tlb_measure.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <string_view>
 
 int main(int argc, char** argv) {
+    // `vmreal tlb ...` is its own experiment with its own options (tlb_measure.hpp).
+    if (argc > 1 && std::string_view(argv[1]) == "tlb") return vmtour::run_tlb_measure(argc - 1, argv + 1);
     CLI::App app{"", "vmreal"};
     vmtour::Options options;
     vmtour::setup_vmreal(app, options);

@@ -198,12 +198,12 @@ TEST_CASE("vmsim lesson: bad input is one line and exit 2", "[lessons][cli]") {
     CHECK(r.code == 2);
 }
 
-TEST_CASE("the lessons: nine, in order, each with at least three exercises", "[lessons]") {
+TEST_CASE("the lessons: eleven, in order, each with at least three exercises", "[lessons]") {
     const auto l = load_lessons(LESSONS_DIR);
     INFO(l.error);
     REQUIRE(l);
-    REQUIRE(l.value.size() == 9);
-    for (unsigned i = 0; i < 9; ++i) {
+    REQUIRE(l.value.size() == 11);
+    for (unsigned i = 0; i < 11; ++i) {
         CHECK(l.value[i].number == i + 1);
         CHECK(l.value[i].exercises.size() >= 3);
         for (const Exercise& e : l.value[i].exercises)

@@ -1,0 +1,248 @@
+// tlb: replay an address trace through the TLB model (sim/machine/tlb.hpp) on a machine.
+#include "bits.hpp"
+#include "builder.hpp"
+#include "commands.hpp"
+#include "common.hpp"
+#include "cpuid_tlb.hpp"
+#include "parse.hpp"
+#include "tlb.hpp"
+#include "tlb_render.hpp"
+#include "trace.hpp"
+
+#include <fmt/format.h>
+#include <iostream>
+#include <unordered_set>
+
+namespace vmtour::cli {
+
+namespace {
+
+struct TlbOptions {
+    MachineOptions machine;
+    std::string trace;
+    std::string pages;    // "4K", "2M", "1G": map what the trace touches
+    std::string tlb;      // ENTRIES[:WAYS]
+    std::string config;   // a preset name, or "host"
+    unsigned psc = 32;
+    unsigned pge = 1;
+    bool pcide = false;
+    bool supervisor = false;
+    bool verbose = false;
+    bool json = false;
+    bool parse_only = false;
+};
+
+TlbGeometry parse_tlb(const std::string& text) {
+    const auto colon = text.find(':');
+    auto entries = parse_u64(text.substr(0, colon));
+    auto ways = colon == std::string::npos ? Parsed<std::uint64_t>{} : parse_u64(text.substr(colon + 1));
+    if (!entries || !ways || entries.value == 0 || entries.value > (1u << 20) || ways.value > entries.value)
+        throw InputError(fmt::format("--tlb takes ENTRIES or ENTRIES:WAYS, like 64 or 1536:12, not '{}'", text));
+    TlbGeometry g = unified_tlb(static_cast<unsigned>(entries.value), static_cast<unsigned>(ways.value));
+    if (auto err = check_geometry(g); !err.empty()) throw InputError(fmt::format("--tlb {}: {}", text, err));
+    return g;
+}
+
+TlbGeometry choose_geometry(const TlbOptions& o) {
+    if (!o.tlb.empty() && !o.config.empty()) throw InputError("give --tlb or --config, not both");
+    if (!o.config.empty()) {
+        if (o.config == "host") {
+            HostTlb h = host_tlb();
+            if (h.geometry.levels.empty()) {
+                std::string notes;
+                for (const auto& n : h.notes) notes += "\n  " + n;
+                throw InputError(fmt::format("this {} CPU reports no TLB through CPUID:{}", h.vendor, notes));
+            }
+            return h.geometry;
+        }
+        if (const TlbGeometry* g = find_tlb_preset(o.config)) return *g;
+        std::string names;
+        for (const auto& g : tlb_presets()) names += ", " + g.name;
+        throw InputError(fmt::format("--config '{}' is unknown (host{})", o.config, names));
+    }
+    return parse_tlb(o.tlb.empty() ? "64" : o.tlb);
+}
+
+// `vmsim tlb --config host` without a trace: what CPUID says.
+int show_host(const TlbOptions& o) {
+    const HostTlb h = host_tlb();
+    if (o.json) {
+        nlohmann::json levels = nlohmann::json::array();
+        for (const auto& l : h.geometry.levels) {
+            nlohmann::json arrays = nlohmann::json::array();
+            for (const auto& a : l.arrays)
+                arrays.push_back({{"entries", a.entries}, {"ways", a.assoc()}, {"sizes_mask", a.sizes}});
+            levels.push_back({{"name", l.name}, {"arrays", arrays}});
+        }
+        std::cout << nlohmann::json{{"vendor", h.vendor}, {"levels", levels}, {"notes", h.notes}}.dump(2) << "\n";
+        return h.geometry.levels.empty() ? EXIT_FAULT : 0;
+    }
+    std::cout << fmt::format("CPU vendor  {}\n", h.vendor);
+    for (const auto& n : h.notes) std::cout << fmt::format("  {}\n", n);
+    for (const auto& l : h.geometry.levels)
+        for (const auto& a : l.arrays)
+            std::cout << fmt::format("  {:<4} {:>5} entries, {}, page sizes{}{}{}\n", l.name, a.entries,
+                                     a.ways ? fmt::format("{}-way", a.ways) : "fully associative",
+                                     a.sizes & SIZES_4K ? " 4K" : "", a.sizes & SIZES_LARGE ? " 2M/4M" : "",
+                                     a.sizes & SIZES_1G ? " 1G" : "");
+    if (h.geometry.levels.empty()) {
+        std::cout << "nothing reported: this CPU (or its hypervisor) does not describe its TLBs\n";
+        return EXIT_FAULT;
+    }
+    return 0;
+}
+
+// --pages: every page the trace touches is mapped on first touch, frames handed out in order.
+struct DemandMapper {
+    DemandMapper(Machine& machine, std::uint64_t page_size) : m(machine), page(page_size) {}
+    Machine& m;
+    std::uint64_t page;
+    FrameAllocator tables{0x100000};
+    std::uint64_t next_frame = 0x40000000;  // data frames above the tables, 1 GB aligned
+    std::unordered_set<std::uint64_t> mapped;
+    std::uint64_t last = ~std::uint64_t{0};
+
+    void ensure(std::uint64_t va) {
+        const std::uint64_t base = va & ~(page - 1);
+        if (base == last || !m.mode->is_canonical(va)) return;
+        last = base;
+        if (!mapped.insert(base).second) return;
+        PageTableBuilder b(m, tables);
+        const std::string err = b.map({base, next_frame, page, page,
+                                       bits::bit(bits::RW) | bits::bit(bits::US) | bits::bit(bits::A) | bits::bit(bits::D)});
+        if (!err.empty()) throw InputError(fmt::format("--pages cannot map {:#x}: {}", base, err));
+        next_frame += page;
+        if (tables.next() >= 0x40000000) throw InputError("--pages: the trace touches too many pages for this model");
+    }
+};
+
+int run_tlb(const TlbOptions& o) {
+    if (o.trace.empty()) {
+        if (o.config == "host") return show_host(o);
+        throw InputError("give a trace file ('-': stdin), or --config host for CPUID's TLBs");
+    }
+    if (o.parse_only) {  // for scripts/bench-tlb.sh: the cost of reading the trace alone
+        TraceReader reader(o.trace);
+        TraceEvent e;
+        std::uint64_t n = 0, sum = 0;
+        while (reader.next(e)) n++, sum += e.a;
+        if (!reader.error().empty()) throw InputError(reader.error());
+        std::cout << fmt::format("{} events (checksum {:#x})\n", n, sum);
+        return 0;
+    }
+    if (!o.pages.empty() && !o.machine.machine_file.empty()) throw InputError("give --pages or --machine, not both");
+    const TlbGeometry geom = choose_geometry(o);
+    if (auto err = check_geometry(geom); !err.empty()) throw InputError(err);
+
+    Machine m;
+    TlbRunInfo info;
+    info.trace = o.trace == "-" ? "<stdin>" : o.trace;
+    std::unique_ptr<DemandMapper> mapper;
+    const bool pages_mode = !o.pages.empty() || (o.machine.machine_file.empty() && o.machine.levels == 0);
+    if (pages_mode) {
+        const std::string size = o.pages.empty() ? "4K" : o.pages;
+        auto bytes = parse_size(size);
+        if (!bytes || (bytes.value != 0x1000 && bytes.value != 0x200000 && bytes.value != 0x400000 && bytes.value != 0x40000000))
+            throw InputError(fmt::format("--pages takes 4K, 2M, 4M or 1G, not '{}'", size));
+        m.mode = &mode_of(o.machine.levels, mode_4level());
+        m.name = "--pages";
+        mapper = std::make_unique<DemandMapper>(m, bytes.value);
+        { PageTableBuilder top(m, mapper->tables); }  // allocates the top-level table: CR3
+        info.machine = fmt::format("every page the trace touches mapped as {} on first touch", format_size(bytes.value));
+    } else {
+        m = load(o.machine);
+        info.machine = m.name;
+    }
+    TlbGeometry g = geom;
+    g.psc_entries = o.psc;
+    std::unique_ptr<Tlb> tlb;
+    try {
+        tlb = std::make_unique<Tlb>(m, std::move(g), o.pge != 0, o.pcide);
+    } catch (const std::invalid_argument& e) {
+        throw InputError(e.what());
+    }
+
+    TraceReader reader(o.trace);
+    if (!reader.error().empty()) throw InputError(reader.error());
+    const bool user = !o.supervisor;
+    std::string out;
+    auto at = [&](const std::string& why) { return InputError(fmt::format("{}:{}: {}", reader.name(), reader.line(), why)); };
+    TraceEvent e;
+    while (reader.next(e)) {
+        switch (e.kind) {
+        case EventKind::Read:
+        case EventKind::Write:
+        case EventKind::Fetch: {
+            const AccessType type = e.kind == EventKind::Read ? AccessType::Read
+                                    : e.kind == EventKind::Write ? AccessType::Write : AccessType::Execute;
+            // One access per 4 KB page the bytes touch (a lackey access may cross a page).
+            const std::uint64_t last = e.a + e.size - 1;
+            for (std::uint64_t va = e.a;; va = (va | 0xfff) + 1) {
+                if (mapper) mapper->ensure(va);
+                const TlbResult r = tlb->access(va, Access{type, user});
+                if (o.verbose) out += render_tlb_access(*tlb, e, va, r);
+                if ((va | 0xfff) >= last || (va | 0xfff) == ~std::uint64_t{0}) break;
+            }
+            break;
+        }
+        case EventKind::Invlpg: tlb->invlpg(e.a); break;
+        case EventKind::Cr3:
+            // With --pages there is one address space: VALUE gives only the PCID and bit 63.
+            if (auto err = tlb->write_cr3(mapper ? (m.root() | (e.a & 0xfff) | (e.a & bits::bit(63))) : e.a);
+                !err.empty())
+                throw at(err);
+            break;
+        case EventKind::Set: tlb->write_entry(e.a, e.b); break;
+        case EventKind::Pge: tlb->set_pge(e.a != 0); break;
+        case EventKind::Pcide:
+            if (auto err = tlb->set_pcide(e.a != 0); !err.empty()) throw at(err);
+            break;
+        case EventKind::Invpcid:
+            if (auto err = tlb->invpcid(e.c, static_cast<unsigned>(e.b), e.a); !err.empty()) throw at(err);
+            break;
+        }
+        if (o.verbose && e.kind != EventKind::Read && e.kind != EventKind::Write && e.kind != EventKind::Fetch)
+            out += render_tlb_event(*tlb, e);
+        if (out.size() > (1u << 16)) {
+            std::cout << out;
+            out.clear();
+        }
+    }
+    if (!reader.error().empty()) throw InputError(reader.error());
+    if (mapper) info.demand_maps = mapper->mapped.size();
+    if (o.json) {
+        std::cout << out << tlb_json(*tlb, info).dump(2) << "\n";
+    } else {
+        if (o.verbose) out += "\n";
+        std::cout << out << render_tlb_text(*tlb, info);
+    }
+    return 0;
+}
+
+}  // namespace
+
+void setup_tlb(CLI::App& app, Runner& run) {
+    auto opt = std::make_shared<TlbOptions>();
+    CLI::App* cmd = app.add_subcommand("tlb", "Replay an address trace through a TLB and paging-structure caches");
+    cmd->add_option("trace", opt->trace,
+                    "Trace file ('-' reads stdin): lines 'r VA', 'w VA', 'x VA', 'invlpg VA', 'cr3 VALUE', "
+                    "'set PA VALUE', 'cr4.pge B', 'cr4.pcide B', 'invpcid TYPE PCID [VA]', or valgrind "
+                    "--tool=lackey --trace-mem=yes output");
+    add_machine_options(*cmd, opt->machine);
+    cmd->add_option("--pages", opt->pages,
+                    "Map every page the trace touches with pages of this size: 4K, 2M (4M in 2-level) or 1G "
+                    "(the default, with 4K and --levels 4, when no --machine or --levels is given)");
+    cmd->add_option("--tlb", opt->tlb, "One unified LRU TLB: ENTRIES, fully associative, or ENTRIES:WAYS (default 64)");
+    cmd->add_option("--config", opt->config, "A named CPU (skylake; docs/tlb.md), or host: what this CPU's CPUID reports");
+    cmd->add_option("--psc", opt->psc, "Entries in each paging-structure cache, 0 for none (default 32)");
+    cmd->add_option("--pge", opt->pge, "CR4.PGE at the start: 1 (G=1 entries survive CR3 writes) or 0 (default 1)")
+        ->check(CLI::IsMember({0u, 1u}));
+    cmd->add_flag("--pcide", opt->pcide, "Start with CR4.PCIDE=1: CR3[11:0] is the PCID (64-bit modes)");
+    cmd->add_flag("--supervisor", opt->supervisor, "Accesses are supervisor-mode (default user-mode)");
+    cmd->add_flag("--verbose,-v", opt->verbose, "One line per access: hit or miss, the level, the physical address");
+    cmd->add_flag("--json", opt->json, "JSON output");
+    cmd->add_flag("--parse-only", opt->parse_only, "Only read the trace (for measuring the model's cost)")->group("");
+    cmd->callback([opt, &run] { run = [opt] { return run_tlb(*opt); }; });
+}
+
+}  // namespace vmtour::cli
