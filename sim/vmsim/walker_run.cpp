@@ -116,21 +116,23 @@ WalkerRun run_walker(const std::string& command, const std::string& machine_file
     for (int fd : {to_child, from_out, from_err})
         if (fd >= 0) close(fd);
     if (killed) kill(-pid, SIGKILL);
-    int st = 0;
     // The walker closed its output: it has exited or is about to; give it the rest of the time.
+    // WNOWAIT leaves it unreaped, so its process group still exists (and is still ours) when
+    // whatever it left running in the group is killed.
     while (!killed) {
-        const pid_t w = waitpid(pid, &st, WNOHANG);
-        if (w == pid) break;
+        siginfo_t info{};
+        if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
+            break;
         if (std::chrono::steady_clock::now() >= deadline) {
             r.status = WalkerRun::Status::TimedOut;
             killed = true;
-            kill(-pid, SIGKILL);
             break;
         }
         usleep(2000);
     }
-    if (killed) waitpid(pid, &st, 0);
-    else kill(-pid, SIGKILL);  // anything it left behind in its group
+    kill(-pid, SIGKILL);
+    int st = 0;
+    waitpid(pid, &st, 0);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (killed) return r;
     if (WIFSIGNALED(st)) {
