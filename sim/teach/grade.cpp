@@ -319,10 +319,11 @@ Verdict grade(const Machine& m, const Walk& truth, const Answer& given) {
                                     mode.level[truth.translation.leaf_level].shift,
                                     format_size(truth.translation.page_size)));
     }
-    // A fault for a fault: a rule that explains it, else the error-code bits that differ (a wrong
-    // entry read that happens to fault the same way is less likely than a wrong bit).
-    const bool both_pf = given.kind == AnswerKind::PageFault && v.expected.kind == AnswerKind::PageFault;
-    for (const Candidate& c : candidates(m, truth, !both_pf)) {
+    // The search for a wrong index or entry size only explains an address: a fault given where an
+    // entry read wrongly happens to be empty is better told by the rules, the error-code bits or
+    // "the access succeeds" than by a guess at which empty entry was read.
+    const bool search = given.kind == AnswerKind::Address;
+    for (const Candidate& c : candidates(m, truth, search)) {
         const ModelWalk mw = model_walk(m, truth, c.knobs);
         if (!(mw.answer == given)) continue;
         int step = parting_step(truth, mw);

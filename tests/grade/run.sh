@@ -14,7 +14,9 @@ vmsim="$build/vmsim"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmsim-grade-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-ref="python3 $here/ref_walker.py"
+# The system Python when there is one: a version-manager shim adds a shell per run.
+py=$(command -v /usr/bin/python3 || command -v python3)
+ref="$py $here/ref_walker.py"
 fails=0
 
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }
@@ -105,7 +107,7 @@ kits() {
   has kit-c '^score: 0 of [0-9]+ \(0%\)$'
   (cd "$work/lab/c" && make -s grade VMSIM="$vmsim" GRADE="--levels 2 --stage basic --seeds 1") > make-grade.out 2>&1
   grep -q '^score: 0 of' make-grade.out || { fail "kits: make grade"; cat make-grade.out; }
-  grade kit-python 1 --walker "python3 $work/lab/python/walker.py" --seeds 2
+  grade kit-python 1 --walker "$py $work/lab/python/walker.py" --seeds 2
   has kit-python '^score: 0 of [0-9]+ \(0%\)$'
 }
 
