@@ -77,7 +77,11 @@ ModelWalk model_walk(const Machine& m, const Walk& truth, const Knobs& k) {
         const bool leaf = last || (ps_ok && bits::test(raw, bits::PS));
         out.steps.push_back(ModelStep{i, addr, raw, leaf});
         if (!bits::test(raw, bits::P)) return fault(code);
-        if (k.reserved && reserved_in_truth(truth, i, addr)) return fault(code | pf::P | pf::RSVD);
+        // Which bits are reserved depends on whether the entry is a leaf: a model that takes a
+        // large leaf for a table (or the other way) does not see the truth's reserved bits there.
+        const bool truth_leaf = last || (d.large_leaf && (!d.needs_pse || m.ctl.cr4_pse) && bits::test(raw, bits::PS));
+        if (k.reserved && leaf == truth_leaf && reserved_in_truth(truth, i, addr))
+            return fault(code | pf::P | pf::RSVD);
         if (!d.pdpte_pae) {
             const bool u = bits::test(raw, bits::US), w = bits::test(raw, bits::RW);
             user = (k.and_us ? user : true) && u;

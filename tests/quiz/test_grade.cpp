@@ -130,6 +130,17 @@ TEST_CASE("grade names the slip and the step where the answers part", "[grade][h
         CHECK(v.step == 1);
         CHECK_THAT(v.hint, Catch::Contains("maps a 1G page itself"));
     }
+    SECTION("a large page missed, where its PDE has a reserved bit (a table's PDE has none there)") {
+        const auto cases = grade_cases(Stage::Faults, mode_4level(), 0);
+        const GradeCase& c = find_case(cases, "reserved-bits");
+        const Walk w = walk(c.machine, 0x20412345, {AccessType::Read, false});
+        REQUIRE(w.fault.reason == FaultReason::ReservedBit);
+        Knobs k;
+        k.honour_ps = false;
+        const Answer taken_for_table = model_walk(c.machine, w, k).answer;
+        CHECK(taken_for_table == Answer{AnswerKind::PageFault, 0, 0});
+        CHECK(grade(c.machine, w, taken_for_table).slip == Slip::IgnorePs);
+    }
     SECTION("a wrong index, a wrong entry size, a wrong offset, a wrong error-code bit") {
         const Quiz q = make_quiz({&mode_pae(), 2, 5, false, false});
         const Question& x = q.questions[0];
