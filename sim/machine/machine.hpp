@@ -28,6 +28,11 @@ struct Expect {
     std::optional<std::uint64_t> pa;  // nullopt: the source saw a fault / no mapping
     std::string source;               // "pagemap", "vmalloc", ...; may be empty
     unsigned line = 0;                // where it came from in a machine file
+    // The access it was observed with, when the line names one ("expect VA fault w user"): then
+    // `vmsim check` judges the access rights too, not only the mapping. AccessType's order
+    // (walk.hpp): 0 read, 1 write, 2 instruction fetch.
+    std::optional<unsigned> access_type;
+    bool user = false;
 };
 
 struct Machine {

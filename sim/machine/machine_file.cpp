@@ -250,8 +250,10 @@ private:
         table_.reset();
     }
 
+    // expect VA PA|fault [r|w|x [user|supervisor]] [SOURCE]: the access words are optional, so
+    // version-1 files without them read as before (a mapping, judged as a supervisor read).
     void expect_line(const std::vector<std::string_view>& w) {
-        if (!words_count(w, 3, 4, "expect VA PA|fault [SOURCE]")) return;
+        if (!words_count(w, 3, 6, "expect VA PA|fault [r|w|x [user|supervisor]] [SOURCE]")) return;
         Expect e;
         auto va = number(w[1]);
         if (!va) return;
@@ -261,7 +263,17 @@ private:
             if (!pa) return;
             e.pa = *pa;
         }
-        if (w.size() == 4) e.source = std::string(w[3]);
+        std::size_t i = 3;
+        if (i < w.size() && (w[i] == "r" || w[i] == "w" || w[i] == "x")) {
+            e.access_type = w[i] == "r" ? 0u : w[i] == "w" ? 1u : 2u;
+            e.user = true;  // as vmsim translate: user mode unless said otherwise
+            ++i;
+            if (i < w.size() && (w[i] == "user" || w[i] == "supervisor")) e.user = w[i++] == "user";
+        } else if (i < w.size() && (w[i] == "user" || w[i] == "supervisor")) {
+            return fail("'{}' must follow the access (r, w or x): 'expect VA PA r {}'", w[i], w[i]);
+        }
+        if (i < w.size()) e.source = std::string(w[i++]);
+        if (i < w.size()) return fail("expected 'expect VA PA|fault [r|w|x [user|supervisor]] [SOURCE]'");
         e.line = line_no_;
         m_.expects.push_back(std::move(e));
     }
@@ -328,9 +340,14 @@ std::string dump_machine(const Machine& m) {
     visit(visit, m.root(), 0);
 
     if (!m.expects.empty()) out += "\n";
-    for (const Expect& e : m.expects)
-        out += fmt::format("expect {:#x} {}{}\n", e.va, e.pa ? fmt::format("{:#x}", *e.pa) : "fault",
+    for (const Expect& e : m.expects) {
+        static constexpr const char* letter[] = {"r", "w", "x"};
+        const std::string access = e.access_type ? fmt::format(" {} {}", letter[*e.access_type % 3],
+                                                               e.user ? "user" : "supervisor")
+                                                 : "";
+        out += fmt::format("expect {:#x} {}{}{}\n", e.va, e.pa ? fmt::format("{:#x}", *e.pa) : "fault", access,
                            e.source.empty() ? "" : " " + e.source);
+    }
     return out;
 }
 

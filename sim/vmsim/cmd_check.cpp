@@ -29,6 +29,14 @@ std::optional<std::uint64_t> mapped_pa(const Mmu& mmu, std::uint64_t va) {
     return last.next | (va & (span - 1));
 }
 
+// An expect line that names its access ("expect VA fault w user") is judged as that access:
+// rights and all, as a quiz asked it.
+std::optional<std::uint64_t> judged_pa(const Mmu& mmu, const Expect& e) {
+    const Walk w = mmu.walk(e.va, Access{static_cast<AccessType>(*e.access_type), e.user});
+    if (!w.ok) return std::nullopt;
+    return w.translation.pa;
+}
+
 int run_check(const CheckOptions& o) {
     auto loaded = load_machine(o.file);
     if (!loaded) throw InputError(loaded.error);
@@ -42,7 +50,7 @@ int run_check(const CheckOptions& o) {
     nlohmann::json bad = nlohmann::json::array();
     std::string bad_text;
     for (const Expect& e : m.expects) {
-        const auto got = mapped_pa(mmu, e.va);
+        const auto got = e.access_type ? judged_pa(mmu, e) : mapped_pa(mmu, e.va);
         Tally& t = by_source[e.source.empty() ? "-" : e.source];
         ++t.compared;
         if (got == e.pa) {

@@ -236,12 +236,23 @@ int run_list(const LessonOptions& o) {
         std::string need_text;
         for (const auto& n : needs) need_text += (need_text.empty() ? "; some need " : ", ") + n;
         std::cout << fmt::format("{:>2}  {:<66} {} exercises{}\n", l.number, l.title, l.exercises.size(), need_text);
+        // The walker lab (lab-walker/, not a numbered lesson: graded by `vmsim grade`) comes after
+        // lesson 6, once the walk, large pages and the rights are known.
+        if (l.number == 6 && fs::is_directory(fs::path(lessons_dir(o)) / "lab-walker"))
+            std::cout << fmt::format("lab {:<66} vmsim grade\n", "Write your own page walker (lab-walker/README.md)");
     }
     std::cout << "\nRead one: vmsim lesson show N.  Check your machine gives the expected outputs: vmsim lesson check N\n";
     return 0;
 }
 
 int run_show(const LessonOptions& o) {
+    if (o.which == "lab") {
+        const fs::path readme = fs::path(lessons_dir(o)) / "lab-walker" / "README.md";
+        std::cout << read_file(readme);
+        std::cout << fmt::format("\n(from {}; grade your walker with: vmsim grade --walker CMD)\n",
+                                 readme.parent_path().string());
+        return 0;
+    }
     const Lesson l = pick(o);
     std::cout << read_file(fs::path(l.dir) / "README.md");
     std::cout << fmt::format("\n(from {}; check the exercises with: vmsim lesson check {})\n", l.dir, l.number);

@@ -3,6 +3,7 @@
 #include "common.hpp"
 #include "machine_file.hpp"
 #include "quiz.hpp"
+#include "quiz_answers.hpp"
 #include "render.hpp"
 
 #include <fmt/format.h>
@@ -21,7 +22,9 @@ struct QuizCliOptions {
     bool faults = false;
     bool solve = false;
     bool json = false;
+    bool ask = false;
     std::string machine_out;
+    std::string answer;  // an answer file to grade ('-': stdin)
 };
 
 std::string command_line(const QuizCliOptions& o) {
@@ -36,17 +39,23 @@ std::string translate_args(const Question& q) {
     return fmt::format("-a {}{}", letter[static_cast<int>(q.access.type)], q.access.user ? "" : " --supervisor");
 }
 
+// The problem: the machine and the questions.
+std::string problem_text(const QuizCliOptions& o, const Quiz& quiz, const std::string& dump) {
+    const Machine& m = quiz.machine;
+    std::string out = fmt::format("{}\n{}: {} address{} to translate\n\n", command_line(o), m.mode->title,
+                             quiz.questions.size(), quiz.questions.size() == 1 ? "" : "es");
+    out += "The machine as a machine file (docs/machine-format.md): CR3, the control bits, and each\n"
+                 "table's non-zero entries as INDEX RAW-ENTRY. Entry bits: P=0x1 R/W=0x2 U/S=0x4 PS=0x80"
+        + std::string(m.mode->has_xd ? " XD=bit 63" : "") + ".\n\n" + dump + "\n";
+    out += "Translate each access: its physical address, or the fault (#PF and its error code, or #GP).\n";
+    for (std::size_t i = 0; i < quiz.questions.size(); ++i)
+        out += fmt::format("  {}. {}\n", i + 1, question_text(quiz.questions[i]));
+    return out;
+}
+
 void print_text(const QuizCliOptions& o, const Quiz& quiz, const std::string& dump) {
     const Machine& m = quiz.machine;
-    std::cout << fmt::format("{}\n{}: {} address{} to translate\n\n", command_line(o), m.mode->title,
-                             quiz.questions.size(), quiz.questions.size() == 1 ? "" : "es");
-    std::cout << "The machine as a machine file (docs/machine-format.md): CR3, the control bits, and each\n"
-                 "table's non-zero entries as INDEX RAW-ENTRY. Entry bits: P=0x1 R/W=0x2 U/S=0x4 PS=0x80"
-              << (m.mode->has_xd ? " XD=bit 63" : "") << ".\n\n"
-              << dump << "\n";
-    std::cout << "Translate each access: its physical address, or the fault (#PF and its error code, or #GP).\n";
-    for (std::size_t i = 0; i < quiz.questions.size(); ++i)
-        std::cout << fmt::format("  {}. {}\n", i + 1, question_text(quiz.questions[i]));
+    std::cout << problem_text(o, quiz, dump);
     if (!o.solve) {
         std::cout << fmt::format("\nAnswers, with every step of each walk: {} --solve\n", command_line(o));
         return;
@@ -80,14 +89,30 @@ void print_json(const QuizCliOptions& o, const Quiz& quiz, const std::string& du
 
 int run_quiz(const QuizCliOptions& o) {
     const PagingMode& mode = mode_of(o.levels, mode_2level());
-    const Quiz quiz = make_quiz(QuizOptions{&mode, o.seed, o.count, o.huge, o.faults});
+    Quiz quiz = make_quiz(QuizOptions{&mode, o.seed, o.count, o.huge, o.faults});
     const std::string dump = dump_machine(quiz.machine);
     if (!o.machine_out.empty()) {
+        // The answers as expect lines with the access each question asked, so that `vmsim check`
+        // on this file judges what the quiz asked.
+        Machine& with_answers = quiz.machine;  // `dump` above has no expect lines
+        const Mmu mmu(quiz.machine);
+        for (const Question& q : quiz.questions) {
+            const Walk w = mmu.walk(q.va, q.access);
+            Expect e;
+            e.va = q.va;
+            if (w.ok) e.pa = w.translation.pa;
+            e.source = "quiz";
+            e.access_type = static_cast<unsigned>(q.access.type);
+            e.user = q.access.user;
+            with_answers.expects.push_back(e);
+        }
         std::ofstream out(o.machine_out, std::ios::binary);
-        out << dump;
+        out << dump_machine(with_answers);
         out.close();
         if (!out) throw InputError(fmt::format("{}: cannot write the machine file", o.machine_out));
     }
+    if (!o.answer.empty()) return grade_answer_file(quiz, o.answer, command_line(o), o.solve, o.json);
+    if (o.ask) return ask_session(quiz, problem_text(o, quiz, dump));
     if (o.json) print_json(o, quiz, dump);
     else print_text(o, quiz, dump);
     return 0;
@@ -109,10 +134,20 @@ void setup_quiz(CLI::App& app, Runner& run) {
     cmd->add_flag("--solve", o->solve, "Print the answers, with every step of each walk");
     cmd->add_flag("--json", o->json, "Print JSON (with --solve, each answer is a walk as `vmsim translate --json` prints it)");
     cmd->add_option("--machine-out,-o", o->machine_out,
-                    "Also write the machine to FILE, for `vmsim translate VA --machine FILE`");
+                    "Also write the machine to FILE, for `vmsim translate VA --machine FILE`; its expect lines "
+                    "hold the answers (for `vmsim check FILE`)");
+    auto* answer = cmd->add_option("--answer,-a", o->answer,
+                                   "Grade your answers in FILE ('-': stdin): one line per question, in order: "
+                                   "0xADDRESS, 'pf 0xCODE' or 'gp'; '#' comments. With --solve, the walks of "
+                                   "the wrong ones");
+    cmd->add_flag("--ask", o->ask,
+                  "Ask one question at a time and grade each answer as you type it ('hint' for the next hint)")
+        ->excludes(answer);
     cmd->footer("The problem is generated by SplitMix64 from the seed with vmtour's own bounded-number mapping\n"
                 "(sim/quiz.hpp), so a seed means the same problem with every compiler and library.\n"
-                "Example: vmsim quiz --levels 4 --seed 7 --huge --faults, then the same with --solve.");
+                "Example: vmsim quiz --levels 4 --seed 7 --huge --faults, then the same with --solve.\n"
+                "Answers: the same options with --answer FILE (exit 0 all right, 1 some wrong, 2 a malformed\n"
+                "file), or --ask to answer at the terminal (exit 130 on Ctrl-C).");
     cmd->callback([o, &run] { run = [o] { return run_quiz(*o); }; });
 }
 

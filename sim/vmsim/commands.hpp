@@ -18,5 +18,6 @@ void setup_map(CLI::App& app, Runner& run);
 void setup_quiz(CLI::App& app, Runner& run);
 void setup_lesson(CLI::App& app, Runner& run);
 void setup_tlb(CLI::App& app, Runner& run);
+void setup_grade(CLI::App& app, Runner& run);
 
 }  // namespace vmtour::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     setup_check(app, run);
     setup_quiz(app, run);
     setup_lesson(app, run);
+    setup_grade(app, run);
     setup_tlb(app, run);
     app.footer("Exit status: 0 done, 1 the answer is a fault or a disagreement, 2 bad input.\n"
                "Machine files: docs/machine-format.md. Each command has --help.");
@@ -38,7 +39,7 @@ int main(int argc, char** argv) {
         if (app.get_subcommands().empty() && missing) {
             // No known command was given: say which ones exist.
             const std::string given = argc > 1 && argv[1][0] != '-' ? fmt::format("unknown command '{}'; ", argv[1]) : "";
-            what = given + "give a command: translate, split, cost, map, dump, check, quiz, lesson or tlb";
+            what = given + "give a command: translate, split, cost, map, dump, check, quiz, lesson, grade or tlb";
         }
         if (what.empty()) what = "bad command line";
         if (dynamic_cast<const CLI::ConversionError*>(&e)) what += " is not a valid value";

@@ -1,0 +1,230 @@
+#include "quiz_answers.hpp"
+
+#include "common.hpp"
+#include "grade.hpp"
+#include "parse.hpp"
+#include "render.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <fmt/format.h>
+#include <iostream>
+#include <optional>
+#include <unistd.h>
+#include <utility>
+
+namespace vmtour::cli {
+
+std::string wrap(const std::string& text, std::size_t indent, std::size_t width) {
+    std::string out, line;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t end = text.find(' ', pos);
+        if (end == std::string::npos) end = text.size();
+        const std::string word = text.substr(pos, end - pos);
+        pos = end + 1;
+        if (word.empty()) continue;
+        const std::size_t lead = out.empty() ? 0 : indent;
+        if (!line.empty() && lead + line.size() + 1 + word.size() > width) {
+            out += std::string(lead, ' ') + line + "\n";
+            line.clear();
+        }
+        line += (line.empty() ? "" : " ") + word;
+    }
+    if (!line.empty()) out += std::string(out.empty() ? 0 : indent, ' ') + line + "\n";
+    return out;
+}
+
+namespace {
+
+Walk walk_of(const Quiz& quiz, const Question& q) { return walk(quiz.machine, q.va, q.access); }
+
+std::string solution_text(const Quiz& quiz, const Walk& w) {
+    return render_walk_text(quiz.machine, w) + fmt::format("answer  {}\n", answer_text(quiz.machine, w));
+}
+
+}  // namespace
+
+int grade_answer_file(const Quiz& quiz, const std::string& file, const std::string& title, bool solve, bool json) {
+    const std::string name = file == "-" ? "<stdin>" : file;
+    auto text = read_input(file, "answer file");
+    if (!text) throw InputError(text.error);
+    auto answers = parse_answers(text.value, name);
+    if (!answers) throw InputError(answers.error);
+    const auto& given = answers.value;
+    const std::size_t n = quiz.questions.size();
+    if (given.size() > n)
+        throw InputError(fmt::format("{}:{}: answer {}, but the quiz has {} question{}", name, given[n].line, n + 1, n,
+                                     n == 1 ? "" : "s"));
+    if (given.size() < n) {
+        const unsigned lines = static_cast<unsigned>(std::count(text.value.begin(), text.value.end(), '\n') +
+                                                     (!text.value.empty() && text.value.back() != '\n'));
+        throw InputError(fmt::format("{}:{}: {} answer{} for {} questions (one line per question, in order)", name,
+                                     std::max(lines, 1u), given.size(), given.size() == 1 ? "" : "s", n));
+    }
+    std::size_t right = 0;
+    std::string body;
+    nlohmann::json items = nlohmann::json::array();
+    for (std::size_t i = 0; i < n; ++i) {
+        const Question& q = quiz.questions[i];
+        const Walk w = walk_of(quiz, q);
+        const Verdict v = grade(quiz.machine, w, given[i]);
+        right += v.right;
+        nlohmann::json j{{"question", i + 1}, {"given", answer_word(given[i])}, {"right", v.right}};
+        const std::string head = fmt::format("  {}. {:<5}  {}", i + 1, v.right ? "right" : "wrong",
+                                             answer_word(given[i]));
+        body += fmt::format("{}  ({})\n", head, question_text(q));
+        if (!v.right) {
+            j["slip"] = slip_name(v.slip);
+            j["step"] = v.step >= 0 ? nlohmann::json(v.step + 1) : nlohmann::json(nullptr);
+            j["hint"] = v.hint;
+            body += "     " + wrap("hint: " + v.hint, 11, 75);
+            if (solve) {
+                j["answer"] = answer_word(v.expected);
+                body += "\n" + solution_text(quiz, w) + "\n";
+            }
+        }
+        items.push_back(j);
+    }
+    if (json) {
+        std::cout << nlohmann::json{{"quiz", title}, {"right", right}, {"questions", n}, {"answers", items}}.dump(2)
+                  << "\n";
+    } else {
+        std::cout << fmt::format("{}\nanswers from {}\n\n{}\nscore: {} of {} right\n", title, name, body, right, n);
+        if (right < n && !solve)
+            std::cout << fmt::format("Hints name the first step where your answer and the walk part; the whole "
+                                     "walk:\n  {} --answer {} --solve\n",
+                                     title, file);
+    }
+    return right == n ? 0 : EXIT_FAULT;
+}
+
+namespace {
+
+volatile std::sig_atomic_t interrupted = 0;
+extern "C" void on_sigint(int) { interrupted = 1; }
+
+// Lines from stdin with read(2), so that Ctrl-C (SIGINT, installed without SA_RESTART) ends a
+// blocked read at once instead of being retried inside the C++ stream.
+class LineReader {
+public:
+    // nullopt on EOF, on a read error or when interrupted.
+    std::optional<std::string> next() {
+        for (;;) {
+            if (const auto nl = buf_.find('\n'); nl != std::string::npos) {
+                std::string line = buf_.substr(0, nl);
+                buf_.erase(0, nl + 1);
+                return line;
+            }
+            if (eof_) {
+                if (buf_.empty()) return std::nullopt;
+                return std::exchange(buf_, {});
+            }
+            char chunk[256];
+            const ssize_t n = ::read(0, chunk, sizeof chunk);
+            if (interrupted) return std::nullopt;
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) eof_ = true;
+            else buf_.append(chunk, static_cast<std::size_t>(n));
+        }
+    }
+
+    bool terminal() const { return terminal_; }
+
+private:
+    bool terminal_ = isatty(0);
+    std::string buf_;
+    bool eof_ = false;
+};
+
+struct Tally {
+    std::size_t first_try = 0, later = 0, skipped = 0, done = 0;
+};
+
+std::string summary(const Tally& t, std::size_t total) {
+    return fmt::format("score: {} of {} right at the first try, {} after more tries, {} shown", t.first_try, total,
+                       t.later, t.skipped);
+}
+
+enum class End { Right, Shown, Stopped };
+
+End ask_one(const Quiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
+    const Question& q = quiz.questions[i];
+    const Walk w = walk_of(quiz, q);
+    const std::vector<std::string> hints = walk_hints(quiz.machine, w);
+    std::size_t next_hint = 0;
+    first_try = true;
+    std::cout << fmt::format("\n{}. {}\n", i + 1, question_text(q));
+    for (;;) {
+        std::cout << "answer> " << std::flush;
+        const auto line = in.next();
+        if (!line) return End::Stopped;
+        if (!in.terminal()) std::cout << *line << "\n";  // a transcript that reads like the session
+        const auto t = parse_answer(*line);
+        std::string cmd = *line;
+        std::erase_if(cmd, [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
+        if (cmd.empty()) continue;
+        if (cmd == "quit" || cmd == "q") return End::Stopped;
+        if (cmd == "hint" || cmd == "h" || cmd == "?") {
+            first_try = false;
+            if (next_hint + 1 >= hints.size()) {
+                std::cout << "  no more hints before the answer: type 'show' to see it\n";
+                continue;
+            }
+            std::cout << "  " << wrap(fmt::format("hint {}: {}", next_hint + 1, hints[next_hint]), 4, 78);
+            ++next_hint;
+            continue;
+        }
+        if (cmd == "show" || cmd == "skip") {
+            std::cout << "\n" << solution_text(quiz, w);
+            return End::Shown;
+        }
+        if (!t) {
+            std::cout << "  " << t.error << "; or 'hint', 'show', 'quit'\n";
+            continue;
+        }
+        const Verdict v = grade(quiz.machine, w, t.value);
+        if (v.right) {
+            std::cout << "  right\n\n" << solution_text(quiz, w);
+            return End::Right;
+        }
+        first_try = false;
+        std::cout << "  " << wrap("wrong: " + v.hint, 4, 78);
+    }
+}
+
+}  // namespace
+
+int ask_session(const Quiz& quiz, const std::string& problem) {
+    struct sigaction sa {};
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: a blocked read returns EINTR
+    sigaction(SIGINT, &sa, nullptr);
+
+    const std::size_t n = quiz.questions.size();
+    std::cout << problem
+              << "\nAnswer each question with its physical address (0x...), 'pf 0xCODE' or 'gp'.\n"
+                 "'hint' shows the walk one step at a time, 'show' the whole walk, 'quit' stops.\n";
+    LineReader in;
+    Tally t;
+    for (std::size_t i = 0; i < n; ++i) {
+        bool first = true;
+        const End e = ask_one(quiz, i, in, first);
+        if (e == End::Stopped) {
+            std::cout << "\n"
+                      << fmt::format("{} at question {} of {}; {}\n", interrupted ? "interrupted" : "stopped", i + 1,
+                                     n, summary(t, n));
+            return interrupted ? 130 : EXIT_FAULT;
+        }
+        ++t.done;
+        if (e == End::Shown) ++t.skipped;
+        else if (first) ++t.first_try;
+        else ++t.later;
+    }
+    std::cout << "\n" << summary(t, n) << "\n";
+    return t.first_try + t.later == n ? 0 : EXIT_FAULT;
+}
+
+}  // namespace vmtour::cli

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Tests of `vmsim quiz --ask`, the interactive quiz. Usage: ask.sh BUILD_DIR [piped|eof|sigint|tmux]
+#   piped   a whole session from a pipe: hints, a wrong answer with its hint, right answers, 'show'
+#   eof     input ends mid-quiz: a summary line, exit 1, no hang
+#   sigint  Ctrl-C (SIGINT) while waiting for an answer: a summary line, exit 130
+#   tmux    the same under a real terminal (tmux), typed key by key, then Ctrl-C
+set -u
+build=$(cd "${1:?usage: ask.sh BUILD_DIR [CASE...]}" && pwd)
+shift
+vmsim="$build/vmsim"
+[ -x "$vmsim" ] || { echo "ask tests: $vmsim is not built" >&2; exit 2; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/vmsim-ask-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+fails=0
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+has() {  # has FILE REGEX
+  grep -Eq -- "$2" "$1" || { fail "$(basename "$1"): no line matches /$2/"; sed 's/^/  | /' "$1" | tail -30; }
+}
+quiz=(quiz --levels 4 --seed 7 --huge --faults --count 3)
+# The right answers of that quiz, from --solve.
+answers() { "$vmsim" "${quiz[@]}" --solve | sed -n 's/^answer  \(0x[0-9a-f]*\) .*/\1/p; s/^answer  #PF, error code \(0x[0-9a-f]*\):.*/pf \1/p; s/^answer  #GP.*/gp/p'; }
+
+piped() {
+  mapfile -t right < <(answers)
+  [ ${#right[@]} -eq 3 ] || { fail "piped: expected 3 answers from --solve, got ${#right[@]}"; return; }
+  printf '%s\n' hint hint 0x1000 "${right[0]}" "${right[1]}" show > "$work/in"
+  "$vmsim" "${quiz[@]}" --ask < "$work/in" > "$work/piped.out" 2>&1
+  local rc=$?
+  [ "$rc" -eq 1 ] || fail "piped: exit $rc, expected 1 (one question shown, not answered)"
+  has "$work/piped.out" '^1\. user-mode read of 0x8bd9fde6913$'
+  has "$work/piped.out" '^  hint 1: step 1: the PML4 index is VA bits 47:39 = 17'
+  has "$work/piped.out" '^  hint 2: step 2: '
+  has "$work/piped.out" '^  wrong: '
+  has "$work/piped.out" '^  right$'
+  has "$work/piped.out" '^answer  0xeb85f8913 \(a 4K page\)$'
+  has "$work/piped.out" '^score: 1 of 3 right at the first try, 1 after more tries, 1 shown$'
+}
+
+eof() {
+  printf 'hint\n' | "$vmsim" "${quiz[@]}" --ask > "$work/eof.out" 2>&1
+  local rc=$?
+  [ "$rc" -eq 1 ] || fail "eof: exit $rc, expected 1"
+  has "$work/eof.out" '^stopped at question 1 of 3; score: 0 of 3 right at the first try'
+}
+
+sigint() {
+  # stdin stays open (sleep holds the pipe), so vmsim is blocked reading when the signal comes.
+  (sleep 10) | "$vmsim" "${quiz[@]}" --ask > "$work/sigint.out" 2>&1 &
+  local pid=$!
+  sleep 1
+  kill -INT "$pid"
+  wait "$pid"
+  local rc=$?
+  [ "$rc" -eq 130 ] || fail "sigint: exit $rc, expected 130"
+  has "$work/sigint.out" '^interrupted at question 1 of 3; score: 0 of 3'
+}
+
+tmux_case() {
+  command -v tmux > /dev/null || { fail "tmux: not installed (apt-get install tmux)"; return; }
+  local s="vmsim-ask-$$" sock="$work/tmux.sock"
+  mapfile -t right < <(answers)
+  # The wrapping shell catches SIGINT (a caught signal is reset for vmsim), so that Ctrl-C in the
+  # pane reaches vmsim and the shell lives on to record its exit status.
+  tmux -S "$sock" new-session -d -s "$s" -x 100 -y 50 \
+    "bash -c 'trap true INT; $vmsim ${quiz[*]} --ask; echo EXIT=\$? > $work/tmux.rc; sleep 30'"
+  local pane
+  wait_for() {  # wait_for REGEX: until the pane shows it (10 s)
+    for _ in $(seq 100); do
+      pane=$(tmux -S "$sock" capture-pane -p -t "$s" -S -200)
+      grep -Eq -- "$1" <<< "$pane" && return 0
+      sleep 0.1
+    done
+    fail "tmux: the pane never showed /$1/"
+    printf '%s\n' "$pane" | tail -20 | sed 's/^/  | /'
+    return 1
+  }
+  wait_for '^answer>' &&
+    tmux -S "$sock" send-keys -t "$s" "${right[0]}" Enter &&
+    wait_for '^  right$' &&
+    wait_for '^2\. ' &&
+    tmux -S "$sock" send-keys -t "$s" hint Enter &&
+    wait_for '^  hint 1: step 1' &&
+    tmux -S "$sock" send-keys -t "$s" C-c &&
+    for _ in $(seq 100); do [ -s "$work/tmux.rc" ] && break; sleep 0.1; done
+  pane=$(tmux -S "$sock" capture-pane -p -t "$s" -S -200)
+  tmux -S "$sock" kill-server 2> /dev/null
+  grep -q '^interrupted at question 2 of 3; score: 1 of 3 right at the first try' <<< "$pane" ||
+    { fail "tmux: no summary line after Ctrl-C"; printf '%s\n' "$pane" | tail -20; }
+  grep -q '^EXIT=130$' "$work/tmux.rc" 2> /dev/null || fail "tmux: exit status $(cat "$work/tmux.rc" 2> /dev/null)"
+}
+
+cases=("$@")
+[ ${#cases[@]} -gt 0 ] || cases=(piped eof sigint tmux)
+for c in "${cases[@]}"; do
+  if [ "$c" = tmux ]; then tmux_case; else "$c"; fi
+done
+echo "ask tests (${cases[*]}): $fails failed"
+[ "$fails" -eq 0 ]
