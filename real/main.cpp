@@ -1,5 +1,6 @@
 // vmreal: main only wires the command line (cli.hpp) to the run.
 #include "cli.hpp"
+#include "cli_text.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -7,14 +8,17 @@
 
 int main(int argc, char** argv) {
     CLI::App app{"", "vmreal"};
+    vmtour::use_wrapping_help(app);
     vmtour::Options options;
     vmtour::setup_vmreal(app, options);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "vmreal: %s (see vmreal --help)\n", e.what());
+        std::fprintf(stderr, "%s\n", vmtour::parse_error_text(app, e, "vmreal").c_str());
         return 2;
     }
     return vmtour::run_vmreal(options);

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
-packages=(g++ cmake ninja-build libcli11-dev libfmt-dev catch2 nlohmann-json3-dev util-linux time valgrind clang libclang-rt-14-dev)
+packages=(g++ cmake ninja-build libcli11-dev libfmt-dev catch2 nlohmann-json3-dev util-linux time valgrind clang libclang-rt-14-dev
+  python3-jsonschema tmux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
