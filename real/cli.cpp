@@ -42,9 +42,9 @@ machine file with an "expect VA PA" line per page from pagemap and from the
 module's own walk: `vmsim check FILE` replays them all. --kernel
 vmalloc|kmalloc has the module allocate 1 MiB and print where its pages are.
 
-Exit codes: 0 done; 1 the system refused (mmap, mlock, /proc, the module
-missing); 2 bad options or input; 3 done, but the kernel hid the physical
-addresses (no CAP_SYS_ADMIN).
+Exit codes: 0 done; 1 the system refused (mmap, mlock, /proc,
+the module missing); 2 bad options or input; 3 done, but the kernel hid the
+physical addresses (no CAP_SYS_ADMIN).
 
 Examples:
   sudo vmreal -b 4K -m 64M -o out_4k.txt
