@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Every golden JSON output validates against its command's schema in docs/schema/.
 
-Usage: schema.py SCHEMA_DIR EXPECTED_DIR...  A golden output is JSON when it starts with '{' (the
+Usage: schema.py SCHEMA_DIR EXPECTED_DIR...  A golden output is JSON when it starts with '{' or '[' (the
 last line is the runner's "[exit N]"). Its "format" ("vmtour-translate/1") names the schema
 (translate.schema.json); an output without one, or one that does not validate, fails."""
 import json
@@ -21,12 +21,12 @@ bad = checked = 0
 for d in sys.argv[2:]:
     for f in sorted(pathlib.Path(d).glob("*.out")):
         text = f.read_text()
-        if not text.startswith("{"):
+        if not text.startswith(("{", "[")):
             continue
         body = text[: text.rstrip().rfind("\n[exit ")]
         doc = json.loads(body)
         checked += 1
-        fmt = doc.get("format")
+        fmt = doc.get("format") if isinstance(doc, dict) else None  # a bare list has no format
         if fmt not in schemas:
             print(f"{f}: no schema for format {fmt!r}")
             bad += 1
