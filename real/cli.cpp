@@ -18,35 +18,40 @@ namespace vmtour {
 namespace {
 
 constexpr const char* FOOTER = R"(
-Each page is touched, then translated through /proc/self/pagemap. One line per page:
+Each page is touched, then translated through /proc/self/pagemap. One line
+per page:
   VA=0x<virtual address> -> PA=0x<physical address>
-PA is the frame the kernel mapped the page to, plus the VA's offset in the page. Without a
-frame it says why: PA=unknown (the kernel hid it, see below), PA=none (not present),
-PA=swapped. --flags adds the decoded pagemap bits (present, exclusive, soft-dirty, ...) and,
-as root, what /proc/kpageflags says of the frame (thp, hugetlb, zero-page).
+PA is the frame the kernel mapped the page to, plus the VA's offset in the
+page. Without a frame it says why: PA=unknown (the kernel hid it, see below),
+PA=none (not present), PA=swapped. --flags adds the decoded pagemap bits
+(present, exclusive, soft-dirty, ...) and, as root, what /proc/kpageflags says
+of the frame (thp, hugetlb, zero-page).
 
-Why root: since Linux 4.2 pagemap shows frame numbers only to a process with CAP_SYS_ADMIN,
-and /proc/kpageflags is readable by root only. Without it vmreal still runs, prints
-PA=unknown, says so and exits with 3.
+Why root: since Linux 4.2 pagemap shows frame numbers only to a process with
+CAP_SYS_ADMIN, and /proc/kpageflags is readable by root only. Without it
+vmreal still runs, prints PA=unknown, says so and exits with 3.
 
-A summary goes to stderr: pages, present, distinct frames, physically contiguous runs, huge
-page ranges, the kernel's page-table memory (VmPTE) before and after, and what vmsim's cost
-model predicts for the same addresses.
+A summary goes to stderr: pages, present, distinct frames, physically
+contiguous runs, huge page ranges, the kernel's page-table memory (VmPTE)
+before and after, and what vmsim's cost model predicts for the same addresses.
 
-With the kernel module ko5204 loaded (/proc/pagetable; kmod/README.md), one run gives three
-answers for every page. --snapshot FILE asks the module for the page tables of the buffer
-(one snapshot per 16 MiB) and writes them as one machine file with an "expect VA PA" line
-per page from pagemap and from the module's own walk: `vmsim check FILE` replays them all.
---kernel vmalloc|kmalloc has the module allocate 1 MiB and print where its pages are.
+With the kernel module ko5204 loaded (/proc/pagetable; kmod/README.md), one
+run gives three answers for every page. --snapshot FILE asks the module for
+the page tables of the buffer (one snapshot per 16 MiB) and writes them as one
+machine file with an "expect VA PA" line per page from pagemap and from the
+module's own walk: `vmsim check FILE` replays them all. --kernel
+vmalloc|kmalloc has the module allocate 1 MiB and print where its pages are.
 
-Exit codes: 0 done; 1 the system refused (mmap, mlock, /proc, the module missing); 2 bad
-options or input; 3 done, but the kernel hid the physical addresses (no CAP_SYS_ADMIN).
+Exit codes: 0 done; 1 the system refused (mmap, mlock, /proc,
+the module missing); 2 bad options or input; 3 done, but the kernel hid the
+physical addresses (no CAP_SYS_ADMIN).
 
 Examples:
   sudo vmreal -b 4K -m 64M -o out_4k.txt
   sudo vmreal -b 1G -m 64M --thp on --flags
   sudo vmreal -b 1G -m 16M --touch read --flags     # the zero page (the huge one with THP)
-  sudo vmreal -b 1G -m 8M --thp on -o pages.txt --snapshot pages.machine && vmsim check pages.machine
+  sudo vmreal -b 1G -m 8M --thp on -o pages.txt --snapshot pages.machine
+  vmsim check pages.machine
   sudo vmreal --kernel vmalloc --snapshot vmalloc.machine)";
 
 std::string upper(std::string s) {
@@ -61,6 +66,7 @@ void setup_vmreal(CLI::App& app, Options& o) {
         "vmreal: allocate memory, touch every page, and print where each virtual page really lives "
         "in physical memory, read from the running kernel.");
     app.footer(FOOTER);
+    app.set_version_flag("--version", "vmreal " VMTOUR_VERSION " (report format 1)");
     app.add_option("-b,--block", o.block,
                    "How to allocate. 4K: one separate page-sized, page-aligned block per page, each its own "
                    "allocation, held in a pointer array. 1G: one contiguous block of SIZE bytes (the name is "

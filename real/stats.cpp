@@ -143,7 +143,7 @@ std::vector<Region> regions_of(std::span<const std::uint64_t> vas) {
             out.back().size = std::max(out.back().size, page + PAGE_SIZE_4K - out.back().start);
             continue;
         }
-        out.push_back({page, PAGE_SIZE_4K});
+        out.push_back({page, PAGE_SIZE_4K, PAGE_SIZE_4K});
     }
     return out;
 }

@@ -6,6 +6,8 @@
 #include "procfs.hpp"
 #include "stats.hpp"
 
+#include "text.hpp"
+
 #include <fmt/format.h>
 
 namespace vmtour {
@@ -14,8 +16,9 @@ namespace {
 
 constexpr std::size_t MAX_LISTED = 6;  // huge-page ranges and moved frames listed by address
 
+// "  label             text", the text wrapped under itself to fit 80 columns.
 void line(std::FILE* to, std::string_view label, const std::string& text) {
-    fmt::print(to, "  {:<17} {}\n", label, text);
+    fmt::print(to, "{}\n", wrap(fmt::format("  {:<17} {}", label, text), TEXT_WIDTH, std::string(20, ' ')));
 }
 
 std::string pages_text(std::uint64_t pages) {
@@ -124,8 +127,10 @@ void print_fork(const Experiment& ex, std::FILE* to) {
 void print_summary(const Experiment& ex, std::FILE* to) {
     const Config& c = ex.config;
     const Stats s = summarize(ex.vas, ex.entries, ex.kflags);
-    fmt::print(to, "vmreal: -b {} -m {}: {}, touch {}, {}\n", c.block_word, format_size(c.alloc.size),
-               ex.alloc->describe(), touch_name(c.touch), thp_text(ex));
+    fmt::print(to, "{}\n",
+               wrap(fmt::format("vmreal: -b {} -m {}: {}, touch {}, {}", c.block_word, format_size(c.alloc.size),
+                                ex.alloc->describe(), touch_name(c.touch), thp_text(ex)),
+                    TEXT_WIDTH, "  "));
     line(to, "pages", fmt::format("{}, {} present, {} not present, {} swapped", pages_text(s.pages), s.present,
                                   s.not_present, s.swapped));
     if (ex.alloc->one_block())

@@ -12,6 +12,7 @@ sudo=""
 packages=(g++ cmake ninja-build libcli11-dev libfmt-dev catch2 nlohmann-json3-dev util-linux time valgrind clang libclang-rt-14-dev
   help2man man-db binutils
   librsvg2-bin  # rsvg-convert: tests/svg renders every picture
+  python3-jsonschema tmux  # tests/golden: schemas, colour under a terminal
   sudo)         # the README's commands say sudo; a root-only Debian has none
 # tests/install/run.sh: cpack's DEB generator (dpkg-shlibdeps needs dpkg-dev and file), a Debian root.
 [ "${1:-}" = --all ] && packages+=(dpkg-dev file debootstrap zstd)

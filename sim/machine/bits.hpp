@@ -30,6 +30,17 @@ inline constexpr unsigned G = 8;         // global (leaves only)
 inline constexpr unsigned PAT_LARGE = 12;  // PAT in a 2 MB / 4 MB / 1 GB leaf
 inline constexpr unsigned XD = 63;       // execute-disable (PAE and 64-bit, with EFER.NXE=1)
 
+// Bits the SDM leaves to software ("Ignored" in tables 4-4 to 4-20): 11:9 in every entry, and
+// 62:52 in 64-bit entries (62:59 are protection keys only with CR4.PKE, which vmtour does not
+// model; 58:52 always ignored). Linux uses some: bit 9 special, 11 soft-dirty on x86_64, 58 devmap
+// (arch/x86/include/asm/pgtable_types.h, _PAGE_BIT_SOFTW1..4).
+inline constexpr unsigned AVL_LOW = 9;
+inline constexpr unsigned AVL_HIGH = 11;
+inline constexpr unsigned AVL64_LOW = 52;
+inline constexpr unsigned AVL64_HIGH = 62;
+// In an entry that points to a table, D (bit 6) and G (bit 8) are ignored as well (tables 4-5,
+// 4-11, 4-15, 4-17, 4-19), and so is PS (bit 7) in a 32-bit PDE when CR4.PSE=0 (table 4-5).
+
 inline constexpr unsigned PAGE_SHIFT = 12;
 inline constexpr std::uint64_t PAGE_SIZE = std::uint64_t{1} << PAGE_SHIFT;
 

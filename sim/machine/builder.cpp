@@ -114,3 +114,39 @@ std::string flag_labels(std::uint64_t raw, bool ps_level, bool large, bool has_x
 }
 
 }  // namespace vmtour
+
+namespace vmtour {
+
+std::string entry_labels(std::uint64_t raw, const EntryKind& k) {
+    using namespace bits;
+    std::string out;
+    auto add = [&](std::string_view label) { out += out.empty() ? std::string(label) : fmt::format(" {}", label); };
+    auto avl = [&](unsigned b) {
+        if (test(raw, b)) add(fmt::format("AVL{}", b));
+    };
+    if (test(raw, P)) add("P");
+    if (!k.pdpte_pae) {
+        if (test(raw, RW)) add("R/W");
+        if (test(raw, US)) add("U/S");
+    }
+    if (test(raw, PWT)) add("PWT");
+    if (test(raw, PCD)) add("PCD");
+    if (!k.pdpte_pae && test(raw, A)) add("A");
+    if (k.leaf) {
+        if (test(raw, D)) add("D");
+        if (k.large && test(raw, PS)) add("PS");
+        if (test(raw, G)) add("G");
+        if (test(raw, k.large ? PAT_LARGE : PAT_4K)) add("PAT");
+    } else if (!k.pdpte_pae) {
+        avl(D);
+        if (k.ps_ignored) avl(PS);
+        avl(G);
+    }
+    for (unsigned b = AVL_LOW; b <= AVL_HIGH; ++b) avl(b);
+    if (k.avl_high)
+        for (unsigned b = AVL64_LOW; b <= AVL64_HIGH; ++b) avl(b);
+    if (k.has_xd && test(raw, XD)) add("XD");
+    return out;
+}
+
+}  // namespace vmtour

@@ -56,4 +56,18 @@ std::string parse_flags(std::string_view text, std::uint64_t& out);
 // (a directory entry) rather than PAT (a 4 KB PTE); `large` says bit 12 is PAT.
 std::string flag_labels(std::uint64_t raw, bool ps_level, bool large, bool has_xd);
 
+// What a present entry's set bits mean in that entry, and only those (SDM tables 4-4 to 4-6,
+// 4-8 to 4-11, 4-14 to 4-20): D, G and PAT only in a leaf, PS only in a large leaf, no R/W, U/S
+// or A in a PAE PDPTE, XD only where the mode has it; bits the SDM calls ignored as "AVLn".
+// `leaf`: the entry maps a page; `level`: 0 = the top level.
+struct EntryKind {
+    bool leaf = false;
+    bool large = false;       // a leaf above the last level (PS=1)
+    bool pdpte_pae = false;   // PAE's 4-entry PDPT
+    bool has_xd = false;
+    bool avl_high = false;    // 64-bit entries: bits 62:52 are ignored
+    bool ps_ignored = false;  // a table entry whose bit 7 the SDM calls ignored (32-bit PDE, PSE=0)
+};
+std::string entry_labels(std::uint64_t raw, const EntryKind& kind);
+
 }  // namespace vmtour

@@ -207,7 +207,7 @@ private:
         auto value = index ? number(w[1]) : std::nullopt;
         if (!value) return;
         if (*index >= table_limit_)
-            return fail("index {} is outside the table at {:#x} ({} entries)", *index, *table_, table_limit_);
+            return fail("table {:#x} has {} entries: no index {}", *table_, table_limit_, *index);
         write_entry(*table_ + *index * m_.mode->entry_size, *value);
     }
 

@@ -27,6 +27,12 @@ std::string render_walk_text(const Machine& m, const Walk& w);
 nlohmann::json walk_json(const Machine& m, const Walk& w);
 nlohmann::json split_json(const PagingMode& mode, std::uint64_t va);
 nlohmann::json control_json(const Machine& m);
+// `vmsim translate --json`: {"format": "vmtour-translate/1", "walks": [walk_json, ...]}.
+nlohmann::json translate_json(nlohmann::json walks);
+// The stable name of a fault for programs: "not-present", "read-only", "smap", ...
+std::string_view fault_code(FaultReason r);
+// {"format": FORMAT, ...body}: every command's JSON says which format (and version) it is.
+nlohmann::json with_format(std::string_view format, nlohmann::json body);
 
 std::string render_memmap_text(const Machine& m, const MemoryMap& map);
 nlohmann::json memmap_json(const Machine& m, const MemoryMap& map);

@@ -41,6 +41,31 @@ std::vector<Span> page_spans(std::span<const Region> regions) {
 
 }  // namespace
 
+std::vector<Region> merge_regions(std::vector<Region> regions) {
+    std::sort(regions.begin(), regions.end(), [](const Region& a, const Region& b) {
+        return a.page_size != b.page_size ? a.page_size < b.page_size : a.start < b.start;
+    });
+    std::vector<Region> out;
+    for (Region r : regions) {
+        r.size = std::max<std::uint64_t>(r.size, 1);
+        if (!out.empty() && out.back().page_size == r.page_size && r.start <= out.back().start + out.back().size) {
+            Region& last = out.back();
+            const std::uint64_t end = std::max(last.start + last.size, r.start + r.size);
+            last.size = end - last.start;
+            continue;
+        }
+        out.push_back(r);
+    }
+    std::sort(out.begin(), out.end(), [](const Region& a, const Region& b) { return a.start < b.start; });
+    return out;
+}
+
+bool has_page_size(const PagingMode& mode, std::uint64_t page_size) {
+    for (const LevelDesc& d : mode.levels())
+        if (d.entry_span() == page_size && (d.large_leaf || &d == &mode.bottom())) return true;
+    return false;
+}
+
 bool fits(const PagingMode& mode, std::span<const Region> regions) {
     for (const Region& r : regions) {
         const std::uint64_t last = r.start + std::max<std::uint64_t>(r.size, 1) - 1;
@@ -62,14 +87,20 @@ ModeCost table_cost(const PagingMode& mode, std::span<const Region> regions) {
         s.first &= vpn_mask;
         s.last &= vpn_mask;
     }
-    cost.pages = covered(pages);
+    std::vector<Span> all = pages;  // covered() sorts; pages[i] stays regions[i]'s
+    cost.pages = covered(all);
     for (unsigned lvl = 0; lvl < mode.level_count; ++lvl) {
         // A level-lvl table covers 2^(shift+bits) bytes: pages sharing (vpn >> that) share it.
         const unsigned table_shift = mode.level[lvl].shift + mode.level[lvl].bits - bits::PAGE_SHIFT;
         std::vector<Span> tables;
         tables.reserve(pages.size());
-        for (const Span& s : pages)
+        for (std::size_t i = 0; i < pages.size(); ++i) {
+            // A region of large pages has its leaves at the level whose entries are that size:
+            // no table below it.
+            if (mode.level[lvl].entry_span() * mode.level[lvl].entries() <= regions[i].page_size) continue;
+            const Span& s = pages[i];
             tables.push_back({table_shift >= 64 ? 0 : s.first >> table_shift, table_shift >= 64 ? 0 : s.last >> table_shift});
+        }
         const std::uint64_t n = regions.empty() ? (lvl == 0 ? 1 : 0) : covered(tables);
         const std::uint64_t bytes = n * mode.table_bytes(lvl);
         cost.levels.push_back({lvl, n, bytes});

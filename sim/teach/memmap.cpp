@@ -1,6 +1,7 @@
 #include "memmap.hpp"
 
 #include "bits.hpp"
+#include "parse.hpp"
 #include "walk.hpp"
 
 #include <fmt/format.h>
@@ -72,6 +73,29 @@ char cell_symbol(const Mmu& mmu, std::uint64_t va, unsigned level, Searched& emp
     }
 }
 
+// The entry at `level` covering `va`, when it is a present leaf (a large page): its frame and
+// effective rights. Walks down from CR3 as cell_symbol does.
+std::optional<MemoryMap::LargePage> large_page_at(const Mmu& mmu, std::uint64_t va, unsigned level) {
+    const Machine& m = mmu.machine();
+    const PagingMode& mode = *m.mode;
+    std::uint64_t table = m.root();
+    Perms perms;
+    for (unsigned i = 0; i <= level; ++i) {
+        const LevelDesc& d = mode.level[i];
+        const std::uint64_t raw = m.mem.read_entry(table + std::uint64_t{d.index(va)} * mode.entry_size, mode.entry_size);
+        if (!bits::test(raw, bits::P)) return std::nullopt;
+        perms = narrow(perms, raw, d);
+        if (mmu.is_leaf(i, raw)) {
+            if (i != level) return std::nullopt;
+            const Walk w = mmu.walk(va, Access{AccessType::Read, false});
+            if (w.step_count <= i || w.steps[i].kind != StepKind::Leaf) return std::nullopt;
+            return MemoryMap::LargePage{d.entry_span(), w.steps[i].next, perms.user, perms.writable};
+        }
+        table = mmu.next_table(raw);
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 MemoryMap memory_map(const Machine& m, std::span<const unsigned> zoom, std::string& error) {
@@ -83,7 +107,8 @@ MemoryMap memory_map(const Machine& m, std::span<const unsigned> zoom, std::stri
     std::uint64_t span = mode.level[level].entry_span();
     std::uint64_t count = mode.va_limit() / span;
     std::string title = "the whole address space";
-    for (unsigned idx : zoom) {
+    for (std::size_t z = 0; z < zoom.size(); ++z) {
+        const unsigned idx = zoom[z];
         if (idx >= count) {
             error = fmt::format("zoom index {} is out of range: the {} view has {} entries", idx,
                                 mode.level[level].entry, count);
@@ -96,11 +121,21 @@ MemoryMap memory_map(const Machine& m, std::span<const unsigned> zoom, std::stri
         base += idx * span;
         title = fmt::format("{} {} ({:#x}..{:#x})", mode.level[level].entry, idx, canonical(mode, base),
                             canonical(mode, base) + span - 1);
+        if (auto large = large_page_at(mmu, canonical(mode, base), level)) {
+            if (z + 1 < zoom.size()) {
+                error = fmt::format("{} {} maps a {} page: no entries below it to zoom into",
+                                    mode.level[level].entry, idx, format_size(large->size));
+                return {};
+            }
+            MemoryMap map{level, canonical(mode, base), span, {}, title, {}};
+            map.large = large;
+            return map;
+        }
         ++level;
         span = mode.level[level].entry_span();
         count = mode.level[level].entries();
     }
-    MemoryMap map{level, canonical(mode, base), span, {}, title};
+    MemoryMap map{level, canonical(mode, base), span, {}, title, {}};
     map.cells.reserve(count);
     Searched empty;
     for (std::uint64_t i = 0; i < count; ++i)

@@ -11,6 +11,7 @@
 #include "machine.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -22,15 +23,24 @@ struct MemoryMap {
     std::uint64_t cell_span = 0;   // bytes per cell
     std::string cells;             // one symbol per cell
     std::string title;             // "PDE 768 (0xc0000000..0xc03fffff)" or "the whole address space"
+    // Zooming into an entry that maps a large page shows that page, not entries below it.
+    struct LargePage {
+        std::uint64_t size = 0;    // 2M, 4M or 1G
+        std::uint64_t frame = 0;   // physical address of the page
+        bool user = false, writable = false;  // effective, ANDed from the top level
+    };
+    std::optional<LargePage> large;
 };
 
 // `zoom` is a path of cell indices: {} for the default view (the top level; PAE shows its four
 // page directories side by side), {768} for the entries inside cell 768, and so on.
 // Returns an error message in `error` for an index out of range or a zoom below the last level.
+// When the zoomed entry maps a large page, `large` says so and `cells` is empty.
 MemoryMap memory_map(const Machine& m, std::span<const unsigned> zoom, std::string& error);
 
 inline constexpr std::string_view MEMMAP_LEGEND =
-    ". nothing mapped   X supervisor page   R user read-only page   * user read/write page\n"
-    "                   x table, first page supervisor   r ... user read-only   + ... user read/write";
+    ". nothing mapped\n"
+    "X page, supervisor only   R page, user read-only   * page, user read/write\n"
+    "x table, first page supervisor   r ... user read-only   + ... user read/write";
 
 }  // namespace vmtour

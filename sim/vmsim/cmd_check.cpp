@@ -60,7 +60,7 @@ int run_check(const CheckOptions& o) {
         const std::string want = e.pa ? hex(*e.pa) : "fault";
         const std::string have = got ? hex(*got) : "fault";
         bad.push_back({{"va", hex(e.va)}, {"source", e.source}, {"line", e.line}, {"expected", want}, {"simulator", have}});
-        bad_text += fmt::format("{}:{}: {:#x} ({}): expected {}, the simulator says {}\n", o.file, e.line, e.va,
+        bad_text += fmt::format("{}:{}: {:#x} ({}): expected {}, simulator: {}\n", o.file, e.line, e.va,
                                 e.source.empty() ? "-" : e.source, want, have);
     }
     std::uint64_t total = 0, agree = 0;
@@ -71,7 +71,7 @@ int run_check(const CheckOptions& o) {
     if (o.json) {
         nlohmann::json sources = nlohmann::json::object();
         for (const auto& [name, t] : by_source) sources[name] = {{"compared", t.compared}, {"agree", t.agree}};
-        std::cout << nlohmann::json{{"file", o.file}, {"mode", m.mode->key}, {"compared", total}, {"agree", agree},
+        std::cout << nlohmann::json{{"format", "vmtour-check/1"}, {"file", o.file}, {"mode", m.mode->key}, {"compared", total}, {"agree", agree},
                                     {"sources", sources}, {"disagreements", bad}}
                          .dump(2)
                   << "\n";
@@ -91,10 +91,11 @@ int run_check(const CheckOptions& o) {
 
 void setup_check(CLI::App& app, Runner& run) {
     auto o = std::make_shared<CheckOptions>();
-    auto* cmd = app.add_subcommand("check", "Replay a machine file's 'expect' lines with the simulator and report disagreements");
+    auto* cmd = app.add_subcommand("check", "Replay a machine file's 'expect' lines and report disagreements");
     cmd->add_option("file", o->file, "Machine file (for example a kernel module snapshot)")->required();
     cmd->add_flag("--json", o->json, "Print JSON");
     cmd->footer("Exit status: 0 every expectation agrees, 1 some disagree, 2 bad input.");
+    finish_command(*cmd, "vmsim check lessons/09-capstone-simulator-meets-kernel/recorded/pae/direct.machine");
     cmd->callback([o, &run] { run = [o] { return run_check(*o); }; });
 }
 

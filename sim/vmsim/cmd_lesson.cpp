@@ -2,6 +2,8 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "lessons.hpp"
+#include "markdown.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -176,7 +178,7 @@ Status check_exercise(const LessonOptions& o, const Lesson& l, const Exercise& e
     const std::string head = fmt::format("{:<{}} ", e.id, t.id_width);
     if (auto it = given.find(e.id); it != given.end()) {
         const CheckResult r = check_output(e, read_file(it->second), std::nullopt, expected());
-        std::cout << fmt::format("  {} {}output of {} (not run here)\n", r.ok ? "✓" : "✗", head, it->second);
+        std::cout << fmt::format("  {} {}output of {} (not run here)\n", r.ok ? style().check() : style().cross(), head, it->second);
         if (!r.ok) print_failure(r.why, e, l);
         return r.ok ? Status::Match : Status::Differ;
     }
@@ -186,7 +188,7 @@ Status check_exercise(const LessonOptions& o, const Lesson& l, const Exercise& e
         bool all_ok = true;
         for (const Recorded& rec : e.recorded) {
             const CheckResult r = check_output(e, read_file(fs::path(l.dir) / rec.file), std::nullopt, expected());
-            std::cout << fmt::format("  {} {:<{}} recorded in the matrix's {} guest: {}\n", r.ok ? "✓" : "✗", "", t.id_width, rec.label, rec.file);
+            std::cout << fmt::format("  {} {:<{}} recorded in the matrix's {} guest: {}\n", r.ok ? style().check() : style().cross(), "", t.id_width, rec.label, rec.file);
             if (!r.ok) print_failure(r.why, e, l);
             all_ok &= r.ok;
             ++t.recorded_files;
@@ -199,7 +201,7 @@ Status check_exercise(const LessonOptions& o, const Lesson& l, const Exercise& e
         std::ofstream(expected_file, std::ios::binary) << exact_text(ran.output, ran.status);
     }
     const CheckResult r = check_output(e, ran.output, ran.status, expected());
-    std::cout << fmt::format("  {} {}{}\n", r.ok ? "✓" : "✗", head, e.run);
+    std::cout << fmt::format("  {} {}{}\n", r.ok ? style().check() : style().cross(), head, e.run);
     if (!r.ok) print_failure(r.why, e, l);
     return r.ok ? Status::Match : Status::Differ;
 }
@@ -235,13 +237,17 @@ int run_list(const LessonOptions& o) {
         for (const Exercise& e : l.exercises) needs.insert(e.needs.begin(), e.needs.end());
         std::string need_text;
         for (const auto& n : needs) need_text += (need_text.empty() ? "; some need " : ", ") + n;
-        std::cout << fmt::format("{:>2}  {:<66} {} exercises{}\n", l.number, l.title, l.exercises.size(), need_text);
+        std::cout << fmt::format("{:>2}  {}\n", l.number, l.title)
+                  << wrap(fmt::format("    {} exercise{}{}", l.exercises.size(), l.exercises.size() == 1 ? "" : "s",
+                                      need_text), TEXT_WIDTH, "    ")
+                  << "\n";
         // The walker lab (lab-walker/, not a numbered lesson: graded by `vmsim grade`) comes after
         // lesson 6, once the walk, large pages and the rights are known.
         if (l.number == 6 && fs::is_directory(fs::path(lessons_dir(o)) / "lab-walker"))
-            std::cout << fmt::format("lab {:<66} vmsim grade\n", "Write your own page walker (lab-walker/README.md)");
+            std::cout << "lab Write your own page walker (lab-walker/README.md)\n    graded by vmsim grade\n";
     }
-    std::cout << "\nRead one: vmsim lesson show N.  Check your machine gives the expected outputs: vmsim lesson check N\n";
+    std::cout << "\nRead one: vmsim lesson show N\n"
+                 "Check your machine gives the expected outputs: vmsim lesson check N\n";
     return 0;
 }
 
@@ -254,8 +260,9 @@ int run_show(const LessonOptions& o) {
         return 0;
     }
     const Lesson l = pick(o);
-    std::cout << read_file(fs::path(l.dir) / "README.md");
-    std::cout << fmt::format("\n(from {}; check the exercises with: vmsim lesson check {})\n", l.dir, l.number);
+    std::cout << render_markdown(read_file(fs::path(l.dir) / "README.md"), style());
+    std::cout << wrap(fmt::format("\n(from {}; check the exercises with: vmsim lesson check {})", l.dir, l.number))
+              << "\n";
     return 0;
 }
 
@@ -269,9 +276,9 @@ void setup_lesson(CLI::App& app, Runner& run) {
     cmd->add_option("--dir", o->dir, "Lessons folder (default $VMTOUR_LESSONS, else the lessons installed with this vmsim: "
                     VMTOUR_LESSONS_REL " from its folder, or BUILD/lessons in a build tree)");
     auto* list = cmd->add_subcommand("list", "The lessons in order, with what they need");
-    auto* show = cmd->add_subcommand("show", "Print lesson N (its text and exercises, Markdown)");
+    auto* show = cmd->add_subcommand("show", "Print lesson N (its text and exercises)");
     show->add_option("N", o->which, "Lesson number (1-9) or folder name")->required();
-    auto* check = cmd->add_subcommand("check", "Run lesson N's exercises and compare each output with its expected answer");
+    auto* check = cmd->add_subcommand("check", "Run lesson N's exercises and compare each output with the expected one");
     check->add_option("N", o->which, "Lesson number (1-9) or folder name")->required();
     check->add_flag("--recorded", o->recorded,
                     "For exercises this machine cannot run (no root, no module), check the outputs recorded in the "
@@ -279,11 +286,16 @@ void setup_lesson(CLI::App& app, Runner& run) {
     check->add_option("--output-of", o->output_of,
                       "ID=FILE: check FILE as exercise ID's output instead of running it (e.g. output saved in a guest)");
     check->add_flag("--update", o->update, "Rewrite expected/ID.out of the 'exact' exercises from this run (review with git diff)");
-    check->footer("Each exercise: ✓ its output is the expected one, ✗ it is not (with the first difference), - not run\n"
-                  "here (and why: root, the kernel module). `vmsim` and `vmreal` in the commands are the ones next to\n"
-                  "this vmsim. Exit status: 0 all match, 1 some differ, 2 bad input, 4 none differ but some did not\n"
-                  "run here (with --recorded, exercises whose recorded outputs pass do not count as not run).");
+    check->footer("Each exercise: ok (the expected output), X (not; with the first difference), - not\n"
+                  "run here (and why: root, the kernel module). `vmsim` and `vmreal` in the commands are\n"
+                  "the ones next to this vmsim. Exit status: 0 all match, 1 some differ, 2 bad input,\n"
+                  "4 none differ but some did not run here (with --recorded, exercises whose recorded\n"
+                  "outputs pass do not count as not run).");
     cmd->footer("Lesson files and their format: lessons/README.md.");
+    finish_command(*cmd, "vmsim lesson list");
+    finish_command(*list, "vmsim lesson list");
+    finish_command(*show, "vmsim lesson show 3");
+    finish_command(*check, "vmsim lesson check 3");
     list->callback([o, &run] { run = [o] { return run_list(*o); }; });
     show->callback([o, &run] { run = [o] { return run_show(*o); }; });
     check->callback([o, &run] { run = [o] { return run_check(*o); }; });

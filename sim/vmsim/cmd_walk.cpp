@@ -6,6 +6,7 @@
 #include "render.hpp"
 #include "svg.hpp"
 #include "svg_doc.hpp"
+#include "text.hpp"
 #include "walk.hpp"
 
 #include <fmt/format.h>
@@ -17,7 +18,7 @@ namespace {
 
 struct TranslateOptions {
     MachineOptions machine;
-    std::string va;
+    std::vector<std::string> vas;
     std::string access = "r";
     bool supervisor = false;
     bool user = false;
@@ -33,35 +34,48 @@ AccessType access_type(const std::string& s) {
     throw InputError(fmt::format("--access must be r, w or x, not '{}'", s));
 }
 
+void print_updates(const Machine& m, const Walk& w, const std::vector<EntryUpdate>& updates) {
+    std::cout << fmt::format("\nA/D     {} entr{} updated as the CPU would{}\n", updates.size(),
+                             updates.size() == 1 ? "y" : "ies", w.ok ? "" : " (none: the walk faulted)");
+    for (const auto& u : updates)
+        std::cout << fmt::format("        {} at {:#x}: {:#x} -> {:#x}\n", m.mode->level[u.level].entry, u.addr,
+                                 u.before, u.after);
+}
+
+// Several addresses walk the same machine one after the other (with --set-ad, each sees the
+// bits the ones before it set). Exit status 1 when any of them faults.
 int run_translate(const TranslateOptions& o) {
     Machine m = load(o.machine);
-    const std::uint64_t va = parse_va(o.va, *m.mode);
+    std::vector<std::uint64_t> vas;
+    for (const auto& text : o.vas) vas.push_back(parse_va(text, *m.mode));
+    if (!o.svg.empty() && vas.size() > 1) throw InputError("--svg draws one walk: give one address");
     const Access access{access_type(o.access), !o.supervisor};
-    const Walk w = walk(m, va, access);
-    if (!o.svg.empty())
-        if (auto e = svg::write_file_atomic(o.svg, svg_walk(m, w)); !e.empty()) throw InputError(e);
-    std::vector<EntryUpdate> updates;
-    if (o.set_ad) updates = apply_accessed_dirty(m, w);
-    if (o.json) {
-        auto j = walk_json(m, w);
-        if (o.set_ad) {
-            j["accessed_dirty"] = nlohmann::json::array();
-            for (const auto& u : updates)
-                j["accessed_dirty"].push_back({{"entry", m.mode->level[u.level].entry}, {"address", hex(u.addr)},
-                                               {"before", hex(u.before)}, {"after", hex(u.after)}});
+    nlohmann::json walks = nlohmann::json::array();
+    bool all_ok = true;
+    for (std::size_t i = 0; i < vas.size(); ++i) {
+        const Walk w = walk(m, vas[i], access);
+        all_ok &= w.ok;
+        if (!o.svg.empty())
+            if (auto e = svg::write_file_atomic(o.svg, svg_walk(m, w)); !e.empty()) throw InputError(e);
+        std::vector<EntryUpdate> updates;
+        if (o.set_ad) updates = apply_accessed_dirty(m, w);
+        if (o.json) {
+            auto j = walk_json(m, w);
+            if (o.set_ad) {
+                j["accessed_dirty"] = nlohmann::json::array();
+                for (const auto& u : updates)
+                    j["accessed_dirty"].push_back({{"entry", m.mode->level[u.level].entry}, {"address", hex(u.addr)},
+                                                   {"before", hex(u.before)}, {"after", hex(u.after)}});
+            }
+            walks.push_back(std::move(j));
+            continue;
         }
-        std::cout << j.dump(2) << "\n";
-    } else {
+        if (i) std::cout << "\n";
         std::cout << render_walk_text(m, w);
-        if (o.set_ad) {
-            std::cout << fmt::format("\nA/D     {} entr{} updated as the CPU would{}\n", updates.size(),
-                                     updates.size() == 1 ? "y" : "ies", w.ok ? "" : " (none: the walk faulted)");
-            for (const auto& u : updates)
-                std::cout << fmt::format("        {} at {:#x}: {:#x} -> {:#x}\n", m.mode->level[u.level].entry,
-                                         u.addr, u.before, u.after);
-        }
+        if (o.set_ad) print_updates(m, w, updates);
     }
-    return w.ok ? 0 : EXIT_FAULT;
+    if (o.json) std::cout << translate_json(walks).dump(2) << "\n";
+    return all_ok ? 0 : EXIT_FAULT;
 }
 
 struct SplitOptions {
@@ -79,8 +93,8 @@ int run_split_report(const SplitOptions& o) {
     std::vector<Region> regions;
     for (std::uint64_t va : vas) {
         if (!mode.is_canonical(va))
-            throw InputError(fmt::format("{}: {:#x} is not an address of {} (try --levels 4 or 5)", o.from, va, mode.key));
-        regions.push_back({va, 1});
+            throw InputError(fmt::format("{}: {:#x} is outside {} (try --levels 4)", o.from, va, mode.key));
+        regions.push_back({va, 1, 4096});
     }
     const ModeCost cost = table_cost(mode, regions);
     if (o.json) {
@@ -93,8 +107,8 @@ int run_split_report(const SplitOptions& o) {
         auto j = cost_json({&cost, 1}, {});
         nlohmann::json names = nlohmann::json::array();
         for (const LevelDesc& d : mode.levels()) names.push_back(d.table);
-        std::cout << nlohmann::json{{"mode", mode.key}, {"levels", names}, {"pages", pages},
-                                    {"tables", j["modes"][0]["levels"]}}
+        std::cout << nlohmann::json{{"format", "vmtour-split-report/1"}, {"mode", mode.key}, {"levels", names},
+                                    {"pages", pages}, {"tables", j["modes"][0]["levels"]}}
                          .dump(2)
                   << "\n";
         return 0;
@@ -110,8 +124,9 @@ int run_split_report(const SplitOptions& o) {
     std::string tables;
     for (const LevelCost& l : cost.levels)
         tables += fmt::format("{}{} {}", tables.empty() ? "" : ", ", mode.level[l.level].table, l.tables);
-    std::cout << fmt::format("\n{} pages in {}: tables needed: {} ({}; vmsim cost --from {} has the detail)\n",
-                             vas.size(), mode.title, tables, human_bytes(static_cast<long double>(cost.total_bytes)), o.from);
+    std::cout << fmt::format("\n{} pages in {}\ntables needed: {} ({})\nthe detail: vmsim cost --from {}\n",
+                             vas.size(), mode.title, tables, human_bytes(static_cast<long double>(cost.total_bytes)),
+                             o.from);
     return 0;
 }
 
@@ -123,13 +138,13 @@ int run_split(const SplitOptions& o) {
     const PagingMode& mode = mode_of(o.levels, mode_2level());
     if (o.vas.empty()) throw InputError("give at least one virtual address, or --from FILE");
     if (o.json) {
-        nlohmann::json out = nlohmann::json::array();
+        nlohmann::json addresses = nlohmann::json::array();
         for (const auto& text : o.vas) {
             const std::uint64_t va = parse_va(text, mode);
-            out.push_back({{"va", hex(va)}, {"mode", mode.key}, {"canonical", mode.is_canonical(va)},
-                           {"split", split_json(mode, va)}});
+            addresses.push_back({{"va", hex(va)}, {"canonical", mode.is_canonical(va)}, {"split", split_json(mode, va)}});
         }
-        std::cout << out.dump(2) << "\n";
+        std::cout << nlohmann::json{{"format", "vmtour-split/1"}, {"mode", mode.key}, {"addresses", addresses}}.dump(2)
+                  << "\n";
         return 0;
     }
     for (const auto& text : o.vas) {
@@ -145,8 +160,8 @@ int run_split(const SplitOptions& o) {
 
 void setup_translate(CLI::App& app, Runner& run) {
     auto o = std::make_shared<TranslateOptions>();
-    auto* cmd = app.add_subcommand("translate", "Walk the page tables for one virtual address and show every step");
-    cmd->add_option("va", o->va, "Virtual address (hex with 0x, or decimal)")->required();
+    auto* cmd = app.add_subcommand("translate", "Walk the page tables for virtual addresses, showing every step");
+    cmd->add_option("va", o->vas, "Virtual addresses (hex with 0x, or decimal)")->required();
     add_machine_options(*cmd, o->machine);
     cmd->add_option("--access,-a", o->access, "Kind of access: r (read), w (write) or x (instruction fetch)")
         ->capture_default_str();
@@ -156,8 +171,9 @@ void setup_translate(CLI::App& app, Runner& run) {
     cmd->add_flag("--set-ad", o->set_ad,
                   "After a successful walk, set the Accessed (and for writes Dirty) bits as the CPU does, "
                   "and show which entries changed (the default explain mode changes nothing)");
-    cmd->add_option("--svg", o->svg, "Also draw the walk as a picture (SVG) in FILE");
-    cmd->footer("Exit status: 0 translated, 1 the access faults (#PF or #GP), 2 bad input.");
+    cmd->add_option("--svg", o->svg, "Also draw the walk as a picture (SVG) in FILE (one address)");
+    cmd->footer("Exit status: 0 translated, 1 an access faults (#PF or #GP), 2 bad input.");
+    finish_command(*cmd, "vmsim translate 0x1337babe --levels 2");
     cmd->callback([o, &run] { run = [o] { return run_translate(*o); }; });
 }
 
@@ -170,6 +186,7 @@ void setup_split(CLI::App& app, Runner& run) {
     cmd->add_option("--from,-f", o->from,
                     "vmreal output (text, CSV or JSON; '-' for stdin): one row per real page with its indices");
     cmd->add_flag("--json", o->json, "Print JSON");
+    finish_command(*cmd, "vmsim split 0xffffffff81000000 0x1337babe --levels 4");
     cmd->callback([o, &run] { run = [o] { return run_split(*o); }; });
 }
 

@@ -9,6 +9,12 @@
 
 namespace vmtour::cli {
 
+void finish_command(CLI::App& cmd, std::string_view example) {
+    cmd.set_version_flag("--version", VERSION_TEXT);
+    const std::string before = cmd.get_footer();
+    cmd.footer(fmt::format("{}{}Example:\n  {}", before, before.empty() ? "" : "\n", example));
+}
+
 void add_machine_options(CLI::App& cmd, MachineOptions& opt) {
     cmd.add_option("--levels,-l", opt.levels,
                    "Paging mode: 2 (32-bit), 3 (PAE), 4 (x86_64) or 5 (x86_64 with LA57); "
@@ -33,6 +39,21 @@ Machine load(const MachineOptions& opt) {
         throw InputError(fmt::format("--levels {} disagrees with {}, which is {} ({} levels)", opt.levels,
                                      opt.machine_file, m.value.mode->key, m.value.mode->level_count));
     return std::move(m.value);
+}
+
+std::vector<Region> load_report_regions(const std::string& path) {
+    auto text = read_input(path, "vmreal output");
+    if (!text) throw InputError(text.error);
+    auto records = parse_report(text.value);
+    if (!records) throw InputError(fmt::format("{}: {}", path, records.error));
+    if (records.value.empty()) throw InputError(fmt::format("{}: no pages in the vmreal output", path));
+    constexpr std::uint64_t THP_SIZE = std::uint64_t{2} << 20;  // x86's PMD-sized THP
+    std::vector<Region> regions;
+    for (const PageRecord& r : records.value) {
+        if (r.flags & kThp) regions.push_back({r.va & ~(THP_SIZE - 1), THP_SIZE, THP_SIZE});
+        else regions.push_back({r.va, 4096, 4096});
+    }
+    return regions;
 }
 
 std::vector<std::uint64_t> load_report_vas(const std::string& path, std::vector<std::string>* pas) {

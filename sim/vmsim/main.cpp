@@ -1,17 +1,40 @@
 // vmsim: a software x86 MMU that shows every step of a page walk.
+#include "cli_text.hpp"
 #include "commands.hpp"
 #include "common.hpp"
+#include "text.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <iostream>
 
+namespace {
+
+// `vmsim help CMD [SUB]` is `vmsim CMD [SUB] --help`; `vmsim help` is `vmsim --help`.
+std::vector<std::string> arguments(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && args[0] == "help") {
+        args.erase(args.begin());
+        args.emplace_back("--help");
+    }
+    return args;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     using namespace vmtour::cli;
-    CLI::App app{"vmsim: watch an x86 MMU translate virtual addresses, step by step, in all four paging modes.\n"
-                 "Start with: vmsim translate 0x1337babe --levels 2",
+    CLI::App app{"vmsim: watch an x86 MMU translate virtual addresses, step by step, in all four "
+                 "paging modes. Start with: vmsim translate 0x1337babe --levels 2",
                  "vmsim"};
+    vmtour::use_wrapping_help(app);
     app.require_subcommand(1);
-    app.set_version_flag("--version", "vmsim 0.1.0 (machine format 1)");
+    std::string color = "auto";
+    app.add_option("--color", color, "Colour: auto (on a terminal, unless NO_COLOR is set), always or never")
+        ->check(CLI::IsMember({"auto", "always", "never"}))
+        ->option_text("WHEN");
+    app.fallthrough();  // --color may come after the command too
+    app.set_version_flag("--version", VERSION_TEXT);
     Runner run;
     setup_translate(app, run);
     setup_split(app, run);
@@ -23,10 +46,14 @@ int main(int argc, char** argv) {
     setup_lesson(app, run);
     setup_grade(app, run);
     setup_tlb(app, run);
+    app.add_subcommand("help", "Show a command's help: vmsim help translate (the same as translate --help)");
     app.footer("Exit status: 0 done, 1 the answer is a fault or a disagreement, 2 bad input.\n"
                "Machine files: docs/machine-format.md. Each command has --help.");
+    std::vector<std::string> args = arguments(argc, argv);
+    std::reverse(args.begin(), args.end());  // CLI11 takes them last first
     try {
-        app.parse(argc, argv);
+        app.parse(args);
+        if (app.got_subcommand("help")) throw CLI::CallForHelp();
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {
@@ -34,19 +61,10 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::string what = e.what();
-        const bool missing = dynamic_cast<const CLI::RequiredError*>(&e) || dynamic_cast<const CLI::ExtrasError*>(&e);
-        if (app.get_subcommands().empty() && missing) {
-            // No known command was given: say which ones exist.
-            const std::string given = argc > 1 && argv[1][0] != '-' ? fmt::format("unknown command '{}'; ", argv[1]) : "";
-            what = given + "give a command: translate, split, cost, map, dump, check, quiz, lesson, grade or tlb";
-        }
-        if (what.empty()) what = "bad command line";
-        if (dynamic_cast<const CLI::ConversionError*>(&e)) what += " is not a valid value";
-        const auto chosen = app.get_subcommands();
-        fmt::print(stderr, "vmsim: {} (see 'vmsim {}--help')\n", what, chosen.empty() ? "" : chosen[0]->get_name() + " ");
+        fmt::print(stderr, "{}\n", vmtour::parse_error_text(app, e, "vmsim"));
         return EXIT_INPUT;
     }
+    vmtour::set_style(vmtour::terminal_style(color));
     try {
         const int rc = run();
         std::cout.flush();

@@ -132,7 +132,7 @@ TEST_CASE("vmsim quiz --solve agrees with vmsim translate --machine on the dumpe
                 const std::string access = q["access"] == "read" ? "r" : q["access"] == "write" ? "w" : "x";
                 auto direct = nlohmann::json::parse(run(fmt::format("{} translate {} -a {}{} --machine {} --json", VMSIM_PATH,
                                                                     q["va"].get<std::string>(), access,
-                                                                    q["user"].get<bool>() ? "" : " --supervisor", file)));
+                                                                    q["user"].get<bool>() ? "" : " --supervisor", file)))["walks"][0];
                 auto answer = q["answer"];
                 INFO(fmt::format("{} seed {}{}: {}", mode->key, seed, flags, q["va"].get<std::string>()));
                 answer.erase("machine");

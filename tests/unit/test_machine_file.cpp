@@ -26,7 +26,7 @@ TEST_CASE("machine file errors name the line and the reason", "[machine][errors]
     CHECK(err("mode 2level\n").find("t.machine:1: the first line must be") == 0);
     CHECK(err("vmtour-machine 2\n").find("t.machine:1: format version '2'") == 0);
     CHECK(err("vmtour-machine 1\nmode 7level\n") == "t.machine:2: unknown mode '7level' (2level, pae, 4level or 5level)");
-    CHECK(err("vmtour-machine 1\nmode 2level\ncr3 0x1000\ntable 0x1000\n  1024 0x1\n").find("t.machine:5: index 1024") == 0);
+    CHECK(err("vmtour-machine 1\nmode 2level\ncr3 0x1000\ntable 0x1000\n  1024 0x1\n") == "t.machine:5: table 0x1000 has 1024 entries: no index 1024");
     CHECK(err("vmtour-machine 1\nmode 2level\ncr3 0x1000\nentry 0x1002 0x1\n") ==
           "t.machine:4: entry address 0x1002 is not aligned to the 4-byte entry size");
     CHECK(err("vmtour-machine 1\nmode 2level\ncr3 0x1000\nentry 0x1000 0x100000000\n") ==
@@ -56,7 +56,7 @@ TEST_CASE("expect lines are kept with their source and line", "[machine][expect]
 }
 
 TEST_CASE("cost: one page needs one table per level; a flat table costs 4 MB in 2-level", "[cost]") {
-    const Region page{0x1337b000, 4096};
+    const Region page{0x1337b000, 4096, 4096};
     const ModeCost c2 = table_cost(mode_2level(), {&page, 1});
     CHECK(c2.total_bytes == 8192);
     CHECK(c2.flat_bytes == 4.0L * 1024 * 1024);
@@ -65,16 +65,16 @@ TEST_CASE("cost: one page needs one table per level; a flat table costs 4 MB in 
     const ModeCost c4 = table_cost(mode_4level(), {&page, 1});
     CHECK(c4.total_bytes == 4 * 4096);
     // 4 MB of pages spanning a 2 MB boundary needs 3 page tables in 64-bit modes.
-    const Region big{0x1ff000, 4ull << 20};
+    const Region big{0x1ff000, 4ull << 20, 4096};
     const ModeCost c4b = table_cost(mode_4level(), {&big, 1});
     CHECK(c4b.pages == 1024);
     CHECK(c4b.levels[3].tables == 3);
     const ModeCost c2b = table_cost(mode_2level(), {&big, 1});
     CHECK(c2b.levels[1].tables == 2);
     // Overlapping regions are counted once.
-    const Region twice[] = {{0x1000, 8192}, {0x2000, 8192}};
+    const Region twice[] = {{0x1000, 8192, 4096}, {0x2000, 8192, 4096}};
     CHECK(table_cost(mode_4level(), twice).pages == 3);
-    const Region high{0x100000000, 4096};
+    const Region high{0x100000000, 4096, 4096};
     CHECK_FALSE(fits(mode_2level(), {&high, 1}));
 }
 
