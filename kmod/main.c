@@ -456,11 +456,11 @@ static int ko_run(char **word, int nwords, struct ko_text **answer)
  * Who may write.  ko_open() let in only openers with CAP_SYS_ADMIN.  Here the same check is made
  * again on the opener's credentials (file->f_cred), not the writer's: a descriptor keeps the
  * privilege of whoever opened it, as /proc/PID/pagemap's PFNs do (file_ns_capable() in
- * pagemap_read()), and as Documentation/security/credentials.rst asks of checks on open files (a
- * check on the caller of write() can be fooled into by handing a privileged program the fd as its
- * stdout).  So root may pass an open fd on deliberately; nobody without CAP_SYS_ADMIN in the
- * initial user namespace can open one, a container's root included.  The repeated check keeps
- * that true should the open path ever change.
+ * pagemap_read()), and as Documentation/security/credentials.rst asks of checks on open files
+ * (whoever can hand a privileged program an fd as its stdout would otherwise borrow that
+ * program's privilege).  So root may pass an open fd on deliberately; nobody without
+ * CAP_SYS_ADMIN in the initial user namespace can open one, a container's root included.  The
+ * repeated check keeps that true should the open path ever change.
  */
 static ssize_t ko_write(struct file *file, const char __user *ubuf, size_t count, loff_t *ppos)
 {

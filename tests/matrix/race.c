@@ -131,22 +131,29 @@ static char *pick_lone(int fd)
 	unsigned long long span;
 	char answer[512];
 	unsigned int i;
+	int mode_fd;
+	ssize_t n;
 
-	if (ask_fd(fd, "walk 0x1000\n", answer, sizeof(answer)))
+	/* The mode from a walk's answer, read on a fresh open (the last answer: nobody else writes) */
+	if (write(fd, "walk 0x1000\n", 12) != 12 || (mode_fd = open(PROC, O_RDONLY)) < 0)
 		return NULL;
+	n = read(mode_fd, answer, sizeof(answer) - 1);
+	close(mode_fd);
+	answer[n > 0 ? n : 0] = '\0';
 	span = top_span(answer, &R.huge);
 	for (i = 0; span && i < sizeof(candidates) / sizeof(candidates[0]); i++) {
 		unsigned long long at = candidates[i];
 		void *p;
 
-		if (at % span || at > (unsigned long long)UINTPTR_MAX || !nothing_mapped(at, span))
+		if (at > (unsigned long long)UINTPTR_MAX || !nothing_mapped(at & ~(span - 1), span))
 			continue;
 		p = mmap((void *)(uintptr_t)at, PAGE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 		if (p == MAP_FAILED)
 			continue;	/* non-canonical in this mode, or beyond TASK_SIZE */
 		munmap(p, PAGE);
-		printf("race: LONE = 0x%llx, alone in its top-level slot of 0x%llx bytes\n", at, span);
+		printf("race: LONE = 0x%llx, alone in the top-level slot 0x%llx + 0x%llx\n", at,
+		       at & ~(span - 1), span);
 		return p;
 	}
 	return NULL;
