@@ -3,8 +3,9 @@
  * ktest race SECONDS: the module's walks against page tables that change and go away.
  *
  * Threads of one process (one mm), for SECONDS:
- *   lone     mmap a page at LONE, touch it, every other round MADV_DONTNEED it and touch it
- *            again, munmap it.  LONE sits alone under its own top-level entry (PD entry on
+ *   lone     two threads, each at its own LONE address (one on pae: it has only one free
+ *            PDPTE): mmap a page there, touch it, every other round MADV_DONTNEED it and touch
+ *            it again, munmap it.  LONE sits alone under its own top-level entry (PD entry on
  *            2level, PDPTE on pae, PML4E on 4level, PML5E on 5level), so every munmap frees its
  *            whole chain of tables: what made the old walk oops (general protection fault in
  *            ko_walk_va, 6.1.0-56-amd64, 2 vCPUs).
@@ -12,7 +13,7 @@
  *            partial munmap and MADV_DONTNEED; or fill 4 KiB pages (MADV_NOHUGEPAGE) and
  *            MADV_COLLAPSE them, which frees the PT page under a live VMA
  *   fork     fork, the child exits at once (the parent's entries are write-protected for COW)
- *   walkers  two threads, each on its own fd (O_RDWR): walk and snapshot LONE and the THP area,
+ *   walkers  two threads, each on its own fd (O_RDWR): walk and snapshot the LONEs and the THP area,
  *            the first one also "map" now and then; every answer read back must be the answer
  *            to that thread's own command (per-fd answers)
  * The module may refuse with EFAULT (nothing mapped) or EAGAIN (tables changed meanwhile); any
@@ -47,7 +48,7 @@
 
 static struct {
 	volatile int stop;
-	char *lone;		/* alone under its top-level entry */
+	char *lone[2];		/* each alone under its top-level entry; lone[1] may be NULL */
 	unsigned long huge;	/* THP size: 4 MiB on 2level, else 2 MiB */
 	char *thp;		/* the current THP area (2 huge pages), or NULL */
 	unsigned long lone_rounds, thp_rounds, collapsed, forks, walks, snapshots, maps, huge_seen;
@@ -72,6 +73,7 @@ static void error(const char *fmt, const char *what, long a, long b)
 /* Write cmd on fd and read the whole answer into buf; 0, or -errno from the write. */
 static int ask_fd(int fd, const char *cmd, char *buf, size_t size)
 {
+	char rest[4096];
 	size_t len = 0;
 	ssize_t n = write(fd, cmd, strlen(cmd));
 
@@ -80,8 +82,8 @@ static int ask_fd(int fd, const char *cmd, char *buf, size_t size)
 	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
 		len += n;
 	buf[len] = '\0';
-	/* the rest of a long answer is not needed */
-	while (len + 1 >= size && read(fd, buf, size) > 0)
+	/* the rest of a long answer is read, not kept */
+	while (len + 1 >= size && read(fd, rest, sizeof(rest)) > 0)
 		;
 	return 0;
 }
@@ -120,7 +122,10 @@ static int nothing_mapped(unsigned long long start, unsigned long long len)
 	return empty;
 }
 
-/* LONE: the first candidate whose whole top-level slot is empty; NULL if none. */
+/*
+ * A LONE: the first candidate whose whole top-level slot is empty, left mapped (so that the
+ * next call picks another slot); NULL if none.
+ */
 static char *pick_lone(int fd)
 {
 	static const unsigned long long candidates[] = {
@@ -151,7 +156,6 @@ static char *pick_lone(int fd)
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 		if (p == MAP_FAILED)
 			continue;	/* non-canonical in this mode, or beyond TASK_SIZE */
-		munmap(p, PAGE);
 		printf("race: LONE = 0x%llx, alone in the top-level slot 0x%llx + 0x%llx\n", at,
 		       at & ~(span - 1), span);
 		return p;
@@ -161,14 +165,14 @@ static char *pick_lone(int fd)
 
 static void *lone_thread(void *arg)
 {
+	char *lone = R.lone[(intptr_t)arg];
 	unsigned long n;
 
-	(void)arg;
-	for (n = 0; !R.stop; n++) {
-		char *p = mmap(R.lone, PAGE, PROT_READ | PROT_WRITE,
+	for (n = 0; lone && !R.stop; n++) {
+		char *p = mmap(lone, PAGE, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 
-		if (p != R.lone) {
+		if (p != lone) {
 			error("race: %s: mmap at LONE failed (%ld, %ld)", "lone", errno, n);
 			if (p != MAP_FAILED)
 				munmap(p, PAGE);
@@ -277,7 +281,7 @@ static void *walker_thread(void *arg)
 {
 	int id = (int)(intptr_t)arg, fd = open(PROC, O_RDWR);
 	long tid = syscall(SYS_gettid);
-	unsigned long lone = (uintptr_t)R.lone, n;
+	unsigned long n;
 	char cmd[96], want[96];
 
 	if (fd < 0) {
@@ -286,7 +290,7 @@ static void *walker_thread(void *arg)
 	}
 	for (n = 0; !R.stop; n++) {
 		unsigned long thp = (uintptr_t)__atomic_load_n(&R.thp, __ATOMIC_ACQUIRE);
-		unsigned long va = lone;
+		unsigned long lone = (uintptr_t)R.lone[R.lone[1] ? n / 6 % 2 : 0], va = lone;
 
 		switch (n % 6) {
 		case 0:
@@ -301,11 +305,14 @@ static void *walker_thread(void *arg)
 			break;
 		case 3:
 		case 4:
-			/* LONE and the page after it; or the first huge page of the THP area */
+			/*
+			 * LONE and the 511 pages after it (no VMA: the old walk read their tables too,
+			 * widening its window on the freed ones); or the first huge page of the THP area
+			 */
 			if (n % 6 == 4 && thp)
 				va = thp;
 			snprintf(cmd, sizeof(cmd), "snapshot 0x%lx 0x%lx\n", va,
-				 va + (va == lone ? 2 * PAGE : R.huge));
+				 va + (va == lone ? 512 * PAGE : R.huge));
 			snprintf(want, sizeof(want), "snapshot of pid %ld (", tid);
 			command(fd, cmd, want, &R.snapshots);
 			break;
@@ -322,23 +329,29 @@ static void *walker_thread(void *arg)
 
 int race(int seconds)
 {
-	void *(*const fns[])(void *) = { lone_thread, thp_thread, fork_thread, walker_thread,
-					 walker_thread };
-	pthread_t th[5];
+	void *(*const fns[])(void *) = { lone_thread, lone_thread, walker_thread, walker_thread,
+					 thp_thread, fork_thread };
+	const int nthreads = sizeof(fns) / sizeof(fns[0]);
+	pthread_t th[sizeof(fns) / sizeof(fns[0])];
 	int fd = open(PROC, O_RDWR), i;
 
 	if (fd < 0)
 		return perror(PROC), 1;
-	R.lone = pick_lone(fd);
+	R.lone[0] = pick_lone(fd);
+	R.lone[1] = pick_lone(fd);
 	close(fd);
-	if (!R.lone)
+	if (!R.lone[0])
 		return fprintf(stderr, "race: no top-level slot is free for LONE\n"), 1;
-	for (i = 0; i < 5; i++)
-		if (pthread_create(&th[i], NULL, fns[i], (void *)(intptr_t)(i - 3)))
+	for (i = 0; i < 2; i++)
+		if (R.lone[i])
+			munmap(R.lone[i], PAGE);
+	/* argument: the LONE of a lone thread, the walker's number */
+	for (i = 0; i < nthreads; i++)
+		if (pthread_create(&th[i], NULL, fns[i], (void *)(intptr_t)(i % 2)))
 			return fprintf(stderr, "race: pthread_create failed\n"), 1;
 	sleep(seconds > 0 ? seconds : 1);
 	R.stop = 1;
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
 	printf("race: %d s: %lu walks, %lu snapshots, %lu maps (%lu huge leaves seen, %lu refused with EFAULT/EAGAIN)\n",
 	       seconds, R.walks, R.snapshots, R.maps, R.huge_seen, R.refused);
