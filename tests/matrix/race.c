@@ -13,6 +13,9 @@
  *            partial munmap and MADV_DONTNEED; or fill 4 KiB pages (MADV_NOHUGEPAGE) and
  *            MADV_COLLAPSE them, which frees the PT page under a live VMA
  *   fork     fork, the child exits at once (the parent's entries are write-protected for COW)
+ *   reuse    fault 64 pages in (writing 1 at the start of each) and MADV_DONTNEED them, over and
+ *            over: page-table pages freed by the others are reused at once and overwritten, so a
+ *            walk that still reads a freed table finds entries that point at garbage
  *   walkers  two threads, each on its own fd (O_RDWR): walk and snapshot the LONEs and the THP area,
  *            the first one also "map" now and then; every answer read back must be the answer
  *            to that thread's own command (per-fd answers)
@@ -51,7 +54,8 @@ static struct {
 	char *lone[2];		/* each alone under its top-level entry; lone[1] may be NULL */
 	unsigned long huge;	/* THP size: 4 MiB on 2level, else 2 MiB */
 	char *thp;		/* the current THP area (2 huge pages), or NULL */
-	unsigned long lone_rounds, thp_rounds, collapsed, forks, walks, snapshots, maps, huge_seen;
+	unsigned long lone_rounds, thp_rounds, collapsed, forks, reuses, walks, snapshots, maps;
+	unsigned long huge_seen;
 	unsigned long refused;	/* EFAULT and EAGAIN: allowed */
 	int errors;
 } R;
@@ -254,6 +258,25 @@ static void *fork_thread(void *arg)
 	return NULL;
 }
 
+static void *reuse_thread(void *arg)
+{
+	unsigned long len = 64 * PAGE, n;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	(void)arg;
+	if (p == MAP_FAILED) {
+		error("race: %s: mmap failed (%ld, %ld)", "reuse", errno, 0);
+		return NULL;
+	}
+	for (n = 0; !R.stop; n++) {
+		touch(p, len);
+		madvise(p, len, MADV_DONTNEED);
+	}
+	munmap(p, len);
+	add(&R.reuses, n);
+	return NULL;
+}
+
 /* One command on fd; its answer must be this thread's. */
 static void command(int fd, const char *cmd, const char *want, unsigned long *counter)
 {
@@ -330,7 +353,7 @@ static void *walker_thread(void *arg)
 int race(int seconds)
 {
 	void *(*const fns[])(void *) = { lone_thread, lone_thread, walker_thread, walker_thread,
-					 thp_thread, fork_thread };
+					 thp_thread, fork_thread, reuse_thread };
 	const int nthreads = sizeof(fns) / sizeof(fns[0]);
 	pthread_t th[sizeof(fns) / sizeof(fns[0])];
 	int fd = open(PROC, O_RDWR), i;
@@ -355,9 +378,9 @@ int race(int seconds)
 		pthread_join(th[i], NULL);
 	printf("race: %d s: %lu walks, %lu snapshots, %lu maps (%lu huge leaves seen, %lu refused with EFAULT/EAGAIN)\n",
 	       seconds, R.walks, R.snapshots, R.maps, R.huge_seen, R.refused);
-	printf("race: meanwhile %lu mmap/munmap rounds at LONE, %lu THP rounds (%lu collapsed), %lu forks\n",
-	       R.lone_rounds, R.thp_rounds, R.collapsed, R.forks);
-	if (!R.walks || !R.snapshots || !R.lone_rounds || !R.thp_rounds || !R.forks) {
+	printf("race: meanwhile %lu mmap/munmap rounds at LONE, %lu THP rounds (%lu collapsed), %lu forks, %lu x 64 pages reused\n",
+	       R.lone_rounds, R.thp_rounds, R.collapsed, R.forks, R.reuses);
+	if (!R.walks || !R.snapshots || !R.lone_rounds || !R.thp_rounds || !R.forks || !R.reuses) {
 		fprintf(stderr, "race: some thread made no progress\n");
 		R.errors++;
 	}
