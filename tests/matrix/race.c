@@ -4,8 +4,9 @@
  *
  * Threads of one process (one mm), for SECONDS:
  *   lone     two threads, each at its own LONE address (one on pae: it has only one free
- *            PDPTE): mmap a page there, touch it, every other round MADV_DONTNEED it and touch
- *            it again, munmap it.  LONE sits alone under its own top-level entry (PD entry on
+ *            PDPTE): mmap 64 pages there, touch them, every other round MADV_DONTNEED them
+ *            and touch them again, munmap them (64 pages: munmap then spends a while zapping
+ *            them with mmap_lock downgraded to read, so walkers run while it frees the tables).  LONE sits alone under its own top-level entry (PD entry on
  *            2level, PDPTE on pae, PML4E on 4level, PML5E on 5level), so every munmap frees its
  *            whole chain of tables: what made the old walk oops (general protection fault in
  *            ko_walk_va, 6.1.0-56-amd64, 2 vCPUs).
@@ -41,6 +42,7 @@
 
 #define PROC "/proc/pagetable"
 #define PAGE 4096UL
+#define LONE_LEN (64 * PAGE)
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -167,38 +169,38 @@ static char *pick_lone(int fd)
 	return NULL;
 }
 
-static void *lone_thread(void *arg)
-{
-	char *lone = R.lone[(intptr_t)arg];
-	unsigned long n;
-
-	for (n = 0; lone && !R.stop; n++) {
-		char *p = mmap(lone, PAGE, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-
-		if (p != lone) {
-			error("race: %s: mmap at LONE failed (%ld, %ld)", "lone", errno, n);
-			if (p != MAP_FAILED)
-				munmap(p, PAGE);
-			break;
-		}
-		p[0] = 1;
-		if (n & 1) {
-			madvise(p, PAGE, MADV_DONTNEED);
-			p[1] = 2;
-		}
-		munmap(p, PAGE);
-	}
-	add(&R.lone_rounds, n);
-	return NULL;
-}
-
 static void touch(char *p, unsigned long len)
 {
 	unsigned long off;
 
 	for (off = 0; off < len; off += PAGE)
 		p[off] = 1;
+}
+
+static void *lone_thread(void *arg)
+{
+	char *lone = R.lone[(intptr_t)arg];
+	unsigned long n;
+
+	for (n = 0; lone && !R.stop; n++) {
+		char *p = mmap(lone, LONE_LEN, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (p != lone) {
+			error("race: %s: mmap at LONE failed (%ld, %ld)", "lone", errno, n);
+			if (p != MAP_FAILED)
+				munmap(p, LONE_LEN);
+			break;
+		}
+		touch(p, LONE_LEN);
+		if (n & 1) {
+			madvise(p, LONE_LEN, MADV_DONTNEED);
+			touch(p, LONE_LEN);
+		}
+		munmap(p, LONE_LEN);
+	}
+	add(&R.lone_rounds, n);
+	return NULL;
 }
 
 /* Even rounds: THPs faulted in, then split; odd rounds: 4 KiB pages collapsed into a THP. */
