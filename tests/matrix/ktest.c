@@ -366,10 +366,15 @@ static int drop_sys_admin(void)
 static int child_result(int (*fn)(int), int fd)
 {
 	int status;
-	pid_t pid = fork();
+	pid_t pid;
 
-	if (pid == 0)
-		_exit(fn(fd));
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		status = fn(fd);
+		fflush(stdout);	/* _exit does not flush stdio */
+		_exit(status);
+	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return 1;
 	return !WIFEXITED(status) || WEXITSTATUS(status);
