@@ -4,14 +4,15 @@
 #define KO5204_H
 
 #include <linux/kref.h>
+#include <linux/printk.h>
+#include <linux/ratelimit.h>
 #include <linux/types.h>
 
 struct mm_struct;
 
 /*
- * The answer to the last command: text that reads of /proc/pagetable return.  Each open takes a
- * reference to the answer current at that time, so a reader never sees half of one answer and
- * half of the next even when other processes write meanwhile.
+ * An answer: the text a read of /proc/pagetable returns.  Reference-counted: the open file that
+ * wrote the command holds it, and so does the module as its last answer (main.c).
  */
 struct ko_text {
 	struct kref ref;
@@ -20,6 +21,19 @@ struct ko_text {
 	bool overflow;
 	char buf[];
 };
+
+/*
+ * Why a write was refused, for the kernel log.  The errno tells the writer; the log line is for
+ * the learner reading dmesg.  One rate limit for every such line, so a flood of bad writes of
+ * any kind logs at most DEFAULT_RATELIMIT_BURST (10) lines per 5 s, then one "callbacks
+ * suppressed" line.
+ */
+extern struct ratelimit_state ko_refusal_rs;
+#define ko_refuse(fmt, ...)						\
+	do {								\
+		if (__ratelimit(&ko_refusal_rs))			\
+			pr_notice(fmt, ##__VA_ARGS__);			\
+	} while (0)
 
 struct ko_text *ko_text_new(size_t size);
 void ko_text_put(struct ko_text *t);

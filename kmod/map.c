@@ -12,6 +12,11 @@
  * Unlike the original, U/S and R/W are the effective ones, combined over every level on the way
  * (AND, Intel SDM Vol. 3A, 4.6), and tables are read by physical address, which works for
  * highmem page tables too.
+ *
+ * Safety: each character is worked out with interrupts off (page-table pages are not freed
+ * meanwhile: walk.c) and with a budget of MAP_CHAR_BUDGET entry reads, so interrupts are never
+ * off for long.  Between characters the map reschedules and stops on a fatal signal.  It takes no
+ * mmap lock: it does not consult VMAs, it shows what the tables hold.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,35 +28,23 @@
 #include "walk.h"
 
 #define MAP_BUDGET (1u << 22)	/* entries read for one map, at most */
+#define MAP_CHAR_BUDGET 8192	/* entries read for one character, with interrupts off */
 #define MAP_PER_LINE 64
 
 struct map_ctx {
 	const struct ko_cpu *cpu;
 	unsigned int levels;
-	unsigned int budget;
+	unsigned int budget;	/* entry reads left for this character */
 };
 
 static unsigned int entries_in(const struct map_ctx *c, unsigned int level)
 {
-	if (c->cpu->mode == KO_MODE_2LEVEL)
-		return 1024;
-	if (c->cpu->mode == KO_MODE_PAE && level == 0)
-		return 4;
-	return 512;
+	return ko_entries(c->cpu->mode, level);
 }
 
-/* PS makes a leaf at the PD (4 MiB with CR4.PSE in 2-level, else 2 MiB) and 64-bit PDPT (1 GiB). */
 static bool is_leaf(const struct map_ctx *c, unsigned int level, u64 e)
 {
-	unsigned int from_bottom = c->levels - 1 - level;
-
-	if (from_bottom == 0)
-		return true;
-	if (!(e & _PAGE_PSE))
-		return false;
-	if (from_bottom == 1)
-		return c->cpu->mode != KO_MODE_2LEVEL || c->cpu->cr4_pse;
-	return from_bottom == 2 && c->levels >= 4;
+	return ko_is_leaf(c->cpu->mode, c->cpu->cr4_pse, level, e);
 }
 
 /* The U/S and R/W bits an entry passes down; PAE PDPTEs have neither (both reserved). */
@@ -64,19 +57,7 @@ static u64 rights(const struct map_ctx *c, unsigned int level, u64 e)
 
 static bool read_entry(const struct map_ctx *c, u64 table_pa, unsigned int index, u64 *e)
 {
-	unsigned long pfn = table_pa >> PAGE_SHIFT;
-	unsigned int off = offset_in_page(table_pa) + index * ko_entry_size(c->cpu->mode);
-	void *page;
-
-	if (!pfn_valid(pfn))
-		return false;
-	page = kmap_local_page(pfn_to_page(pfn));
-	if (c->cpu->mode == KO_MODE_2LEVEL)
-		*e = READ_ONCE(*(u32 *)(page + off));
-	else
-		*e = READ_ONCE(*(u64 *)(page + off));
-	kunmap_local(page);
-	return true;
+	return ko_read_entry(c->cpu->mode, table_pa, index, e);
 }
 
 static char symbol(u64 eff, bool leaf)
@@ -139,21 +120,37 @@ static unsigned long long row_va(const struct map_ctx *c, unsigned int n, unsign
 	return va;
 }
 
+/* Character n of the map (entry j of PAE's PDPTE i, or top-level entry i), interrupts off. */
+static char map_char(struct map_ctx *c, unsigned int i, unsigned int j, bool pae)
+{
+	u64 pdpte, eff = _PAGE_USER | _PAGE_RW;
+
+	if (!pae)
+		return entry_symbol(c, c->cpu->cr3_pa, 0, i, eff);
+	if (!read_entry(c, c->cpu->cr3_pa, i, &pdpte))
+		return '?';
+	if (!(pdpte & _PAGE_PRESENT))
+		return '.';
+	return entry_symbol(c, pdpte & PTE_PFN_MASK, 1, j, eff);
+}
+
 int ko_map(struct ko_text *t, struct mm_struct *mm)
 {
 	struct ko_cpu cpu;
 	struct map_ctx c;
-	unsigned int n = 0, shift, per_top, top, i;
+	unsigned int n = 0, shift, per_top, top, i, j, left = MAP_BUDGET;
 	const char *level;
+	unsigned long flags;
+	bool pae;
 
 	ko_read_cpu(&cpu);
 	c.cpu = &cpu;
 	c.levels = ko_levels(cpu.mode);
-	c.budget = MAP_BUDGET;
+	pae = cpu.mode == KO_MODE_PAE;
 	if (cpu.mode == KO_MODE_2LEVEL) {
 		shift = 22;
 		level = "PDE (4 MiB)";
-	} else if (cpu.mode == KO_MODE_PAE) {
+	} else if (pae) {
 		shift = 21;
 		level = "PDE (2 MiB)";
 	} else {
@@ -166,33 +163,28 @@ int ko_map(struct ko_text *t, struct mm_struct *mm)
 	ko_printf(t, "# . not present; X R * leaf: supervisor, user read-only, user read/write;\n");
 	ko_printf(t, "# x r + table, by its first present page; ? not searched to the end\n");
 
-	mmap_read_lock(mm);
 	top = entries_in(&c, 0);
-	per_top = cpu.mode == KO_MODE_PAE ? 512 : 1;
+	per_top = pae ? 512 : 1;
 	for (i = 0; i < top; i++) {
-		u64 pdpte = 0, eff = _PAGE_USER | _PAGE_RW;
-		unsigned int j;
-
-		if (per_top > 1 && !read_entry(&c, cpu.cr3_pa, i, &pdpte))
-			pdpte = 0;
 		for (j = 0; j < per_top; j++, n++) {
 			char ch;
 
-			if (per_top == 1)
-				ch = entry_symbol(&c, cpu.cr3_pa, 0, i, eff);
-			else if (!(pdpte & _PAGE_PRESENT))
-				ch = '.';
-			else
-				ch = entry_symbol(&c, pdpte & PTE_PFN_MASK, 1, j, eff);
+			c.budget = min_t(unsigned int, left, MAP_CHAR_BUDGET);
+			local_irq_save(flags);
+			ch = map_char(&c, i, j, pae);
+			local_irq_restore(flags);
+			left -= min_t(unsigned int, left, MAP_CHAR_BUDGET) - c.budget;
 			if (n % MAP_PER_LINE == 0)
 				ko_printf(t, "0x%0*llx ", (int)(2 * sizeof(long)),
 					  row_va(&c, n, shift));
 			ko_printf(t, "%c%s", ch, n % MAP_PER_LINE == MAP_PER_LINE - 1 ? "\n" : "");
+			cond_resched();
+			if (fatal_signal_pending(current))
+				return -EINTR;
 		}
 	}
-	mmap_read_unlock(mm);
-	if (!c.budget)
-		pr_notice("map: stopped searching after %u entries; '?' marks what was left\n",
+	if (!left)
+		ko_refuse("map: stopped searching after %u entries; '?' marks what was left\n",
 			  MAP_BUDGET);
 	return t->overflow ? -E2BIG : 0;
 }

@@ -8,6 +8,11 @@
  * come two kinds of expect lines for each page: what the kernel itself answers (vmalloc_to_page
  * for the vmalloc area, virt_to_phys for the direct map) and what the module's walk found
  * (source "kwalk").
+ *
+ * The walk of each page is ko_walk()'s (safe against concurrent munmap and THP changes, see
+ * walk.c); the kernel's own answer for a kernel address is taken with interrupts off too, right
+ * after.  mmap_read_lock is dropped every SNAP_CHUNK pages to reschedule and to notice a fatal
+ * signal: tables that change meanwhile are caught by comparing entries read twice (EAGAIN).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,6 +31,7 @@
 #define SNAP_MAX_TABLES 32
 #define SNAP_MAX_ENTRIES 1024	/* 2-level tables; the other modes use 512 (PDPT: 4) */
 #define SNAP_NO_PA U64_MAX
+#define SNAP_CHUNK 64		/* pages walked between two reschedules */
 
 struct snap_table {
 	u64 pa;
@@ -62,7 +68,7 @@ static int snap_keep(struct snap *s, const struct ko_walk *w)
 		}
 		if (!tb) {
 			if (s->ntables == SNAP_MAX_TABLES) {
-				pr_notice("snapshot: more than %d tables\n", SNAP_MAX_TABLES);
+				ko_refuse("snapshot: more than %d tables\n", SNAP_MAX_TABLES);
 				return -E2BIG;
 			}
 			tb = &s->table[s->ntables++];
@@ -78,7 +84,10 @@ static int snap_keep(struct snap *s, const struct ko_walk *w)
 	return 0;
 }
 
-/* The kernel's own translation of va, if it has one: the source name, or NULL. */
+/*
+ * The kernel's own translation of va, if it has one: the source name, or NULL.  Called with
+ * interrupts off (vmalloc_to_page() walks the kernel's tables without a lock; see walk.c).
+ */
 static const char *kernel_answer(unsigned long va, const struct ko_alloc *km, u64 *pa)
 {
 	struct page *page;
@@ -139,84 +148,117 @@ static void emit_tables(struct ko_text *t, const struct snap *s, enum ko_mode mo
 	}
 }
 
+/* Per page: the walk's PA and the kernel's answer (source NULL: none). */
+struct snap_page {
+	u64 walk_pa;
+	u64 kernel_pa;
+	const char *source;
+};
+
+/* Walk every page from first on, SNAP_CHUNK at a time; fills s and pg[]. */
+static int snap_walk(struct mm_struct *mm, u64 first, unsigned int npages, struct snap *s,
+		     struct snap_page *pg, const struct ko_alloc *km, unsigned int *mapped)
+{
+	struct ko_walk w;
+	unsigned long flags;
+	unsigned int i;
+	u64 va = first;
+	int ret = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	for (i = 0; i < npages && !ret; i++, va += PAGE_SIZE) {
+		if (i && i % SNAP_CHUNK == 0) {
+			mmap_read_unlock(mm);
+			cond_resched();
+			if (fatal_signal_pending(current) || mmap_read_lock_killable(mm))
+				return -EINTR;
+		}
+		ret = ko_walk(mm, (unsigned long)va, &w);
+		if (!ret)
+			ret = snap_keep(s, &w);
+		pg[i].walk_pa = w.present ? w.pa : SNAP_NO_PA;
+		*mapped += w.present;
+		if (va >= TASK_SIZE_MAX) {
+			local_irq_save(flags);
+			pg[i].source = kernel_answer((unsigned long)va, km, &pg[i].kernel_pa);
+			local_irq_restore(flags);
+		}
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
 /*
  * [start, end) with end - start <= KO_SNAPSHOT_MAX, checked by the caller; u64 because on i386
- * the end of a range that reaches the top of the address space is 2^32.
+ * the end of a range that reaches the top of the address space is 2^32.  The header names the
+ * range page-aligned; when END rounded up to a page would wrap past 2^64 (x86_64, a range
+ * ending at 2^64 - 1), it names END as given.
  */
 int ko_snapshot(struct ko_text *t, struct mm_struct *mm, u64 start, u64 end,
 		const struct ko_alloc *vm, const struct ko_alloc *km)
 {
 	u64 first = start & ~(u64)(PAGE_SIZE - 1), va;
 	u64 last = (end + PAGE_SIZE - 1) & ~(u64)(PAGE_SIZE - 1);
+	u64 shown_end = last > end ? last : end;	/* last is 0 when the rounding wrapped */
+	/* modulo 2^64, right also when last wrapped to 0 */
 	unsigned int i, npages = (last - first) >> PAGE_SHIFT, mapped = 0, answered = 0, agree = 0;
-	struct ko_walk *w;
+	struct snap_page *pg;
 	struct ko_cpu cpu;
 	struct snap *s;
-	u64 *walk_pa;
-	int ret = 0;
+	int ret;
 
 	s = kvzalloc(sizeof(*s), GFP_KERNEL);
-	w = kmalloc(sizeof(*w), GFP_KERNEL);
-	walk_pa = kvmalloc_array(npages, sizeof(*walk_pa), GFP_KERNEL);
-	if (!s || !w || !walk_pa) {
+	pg = kvcalloc(npages, sizeof(*pg), GFP_KERNEL);
+	if (!s || !pg) {
 		ret = -ENOMEM;
 		goto out;
 	}
-
-	mmap_read_lock(mm);
 	ko_read_cpu(&cpu);
-	for (i = 0, va = first; i < npages && !ret; i++, va += PAGE_SIZE) {
-		ret = ko_walk_va(mm, (unsigned long)va, w);
-		if (!ret)
-			ret = snap_keep(s, w);
-		walk_pa[i] = w->present ? w->pa : SNAP_NO_PA;
-		mapped += w->present;
-	}
-	mmap_read_unlock(mm);
+	ret = snap_walk(mm, first, npages, s, pg, km, &mapped);
 	if (ret)
 		goto out;
 	if (s->changed) {
-		pr_notice("snapshot 0x%llx 0x%llx: the page tables changed while it was taken; try again\n",
-			  first, last);
+		ko_refuse("snapshot 0x%llx 0x%llx: the page tables changed while it was taken; try again\n",
+			  first, shown_end);
 		ret = -EAGAIN;
 		goto out;
 	}
 	if (!mapped) {
-		pr_notice("snapshot 0x%llx 0x%llx: nothing is mapped in this range\n", first, last);
+		ko_refuse("snapshot 0x%llx 0x%llx: nothing is mapped in this range\n", first,
+			  shown_end);
 		ret = -EFAULT;
 		goto out;
 	}
 
-	emit_header(t, &cpu, s->table[0].pa, first, last, vm, km);
+	emit_header(t, &cpu, s->table[0].pa, first, shown_end, vm, km);
 	emit_tables(t, s, cpu.mode);
 	for (i = 0, va = first; i < npages; i++, va += PAGE_SIZE) {
-		const char *source;
-		u64 pa;
+		const char *source = pg[i].source;
+		u64 pa = pg[i].kernel_pa;
 
-		source = kernel_answer((unsigned long)va, km, &pa);
 		if (source) {
 			answered++;
-			agree += pa == walk_pa[i];
+			agree += pa == pg[i].walk_pa;
 			if (pa == SNAP_NO_PA)
 				ko_printf(t, "expect 0x%llx fault %s\n", va, source);
 			else
 				ko_printf(t, "expect 0x%llx 0x%llx %s\n", va, pa, source);
 		}
-		if (walk_pa[i] == SNAP_NO_PA)
+		if (pg[i].walk_pa == SNAP_NO_PA)
 			ko_printf(t, "expect 0x%llx fault kwalk\n", va);
 		else
-			ko_printf(t, "expect 0x%llx 0x%llx kwalk\n", va, walk_pa[i]);
+			ko_printf(t, "expect 0x%llx 0x%llx kwalk\n", va, pg[i].walk_pa);
 	}
 	ko_printf(t, "# %u pages, %u mapped, %u tables; the kernel answered for %u, the walk agrees on %u\n",
 		  npages, mapped, s->ntables, answered, agree);
 	if (t->overflow) {
-		pr_notice("snapshot 0x%llx 0x%llx: the answer does not fit %zu bytes\n", first, last,
-			  t->size);
+		ko_refuse("snapshot 0x%llx 0x%llx: the answer does not fit %zu bytes\n", first,
+			  shown_end, t->size);
 		ret = -E2BIG;
 	}
 out:
-	kvfree(walk_pa);
-	kfree(w);
+	kvfree(pg);
 	kvfree(s);
 	return ret;
 }

@@ -2,11 +2,27 @@
 /*
  * ko5204: the page-table walk.
  *
- * The walk goes through the kernel's own helpers (pgd_offset .. pmd_offset) so that it follows
- * the kernel's view of folded levels, and records only the levels the MMU reads.  Entries are read
- * once (READ_ONCE) and decoded from that copy.  The caller holds mmap_read_lock(mm), which keeps
- * user page-table pages from being freed under us; kernel page-table pages (vmalloc area, direct
- * map) are not freed while the module runs.
+ * Why it is safe.  mmap_read_lock(mm) does NOT keep page-table pages alive: on 6.1 munmap
+ * downgrades the lock to read before free_pgtables(), khugepaged and MADV_COLLAPSE free PT pages
+ * under a live VMA, and later kernels also reclaim empty PT pages on MADV_DONTNEED.  (An earlier
+ * version of this file said the lock was enough; it oopsed in ko_walk_va under munmap.)  What
+ * does keep them alive is what mm/gup.c's lockless walk (the "fast" path) relies on: on x86 a
+ * page-table page is freed only after a TLB-flush IPI to the CPUs using the mm has been answered
+ * or after an RCU grace period (MMU_GATHER_RCU_TABLE_FREE), and neither can finish while this CPU
+ * runs with interrupts off.  So:
+ *   - user addresses are walked only inside a VMA (vma_lookup() under mmap_read_lock): outside
+ *     every VMA there is nothing to translate;
+ *   - the walk runs between local_irq_save() and local_irq_restore();
+ *   - each entry is read once (a 64-bit PAE entry with the low/high/low loop of the kernel's
+ *     ptep_get_lockless(), as 32-bit CPUs cannot load it in one go) and the next table is found
+ *     from the physical address in that copy, never by reading the live entry again;
+ *   - every table is mapped with kmap_local_page(), which does not sleep, so PT pages in high
+ *     memory (CONFIG_HIGHPTE on i386) need nothing special; nothing inside prints or sleeps.
+ * Kernel addresses have no VMA.  Their tables are walked the same way: x86 frees a kernel PT or
+ * PD page only after flush_tlb_kernel_range() has interrupted every CPU (pmd_free_pte_page() and
+ * pud_free_pmd_page() in arch/x86/mm/pgtable.c, when vmap or ioremap installs a huge mapping);
+ * the direct map's tables are only split, never freed, except by memory hot-remove.  The
+ * module's own vmalloc and kmalloc buffers are also held (under ko_lock) while they are walked.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -126,9 +142,84 @@ bool ko_va_valid(unsigned long long va)
 #endif
 }
 
-static bool entry_present(u64 entry)
+/* Entries in the table at `step` (step 0: the table CR3 points at). */
+unsigned int ko_entries(enum ko_mode mode, int step)
 {
-	return entry & _PAGE_PRESENT;
+	if (mode == KO_MODE_2LEVEL)
+		return 1024;
+	if (mode == KO_MODE_PAE && step == 0)
+		return 4;
+	return 512;
+}
+
+/* The lowest VA bit that indexes the table at `step` (Intel SDM Vol. 3A, 4.3, 4.4.2, 4.5.4). */
+static unsigned int index_shift(enum ko_mode mode, int step)
+{
+	unsigned int bits = mode == KO_MODE_2LEVEL ? 10 : 9;
+
+	return PAGE_SHIFT + bits * (ko_levels(mode) - 1 - step);
+}
+
+/*
+ * A present entry maps a page: always at the PT; with PS at the PD (4 MiB in 2-level paging only
+ * with CR4.PSE) and at a 4/5-level PDPT (1 GiB).  A PAE PDPTE has no PS bit.
+ */
+bool ko_is_leaf(enum ko_mode mode, bool cr4_pse, int step, u64 entry)
+{
+	int from_bottom = (int)ko_levels(mode) - 1 - step;
+
+	if (from_bottom == 0)
+		return true;
+	if (!(entry & _PAGE_PSE))
+		return false;
+	if (from_bottom == 1)
+		return mode != KO_MODE_2LEVEL || cr4_pse;
+	return from_bottom == 2 && ko_levels(mode) >= 4;
+}
+
+/*
+ * One 8-byte entry, read once.  On i386 (PAE) it takes two loads: the kernel sets an entry high
+ * half first and clears it low half (with P) first, so a low half that reads the same before and
+ * after the high half belongs with it (the loop of ptep_get_lockless(), include/linux/pgtable.h).
+ */
+static u64 read_u64_once(const void *p)
+{
+#ifdef CONFIG_X86_64
+	return READ_ONCE(*(const u64 *)p);
+#else
+	const u32 *half = p;
+	u32 lo, hi;
+
+	do {
+		lo = READ_ONCE(half[0]);
+		smp_rmb();
+		hi = READ_ONCE(half[1]);
+		smp_rmb();
+	} while (lo != READ_ONCE(half[0]));
+	return ((u64)hi << 32) | lo;
+#endif
+}
+
+/*
+ * Entry `index` of the table at physical address table_pa (PAE's PDPT is 32-byte aligned, so the
+ * table may start mid-page).  kmap_local_page() works for highmem tables and with interrupts off.
+ * False when table_pa is not RAM the kernel knows.
+ */
+bool ko_read_entry(enum ko_mode mode, u64 table_pa, unsigned int index, u64 *entry)
+{
+	u64 pfn = table_pa >> PAGE_SHIFT;
+	unsigned int off = offset_in_page(table_pa) + index * ko_entry_size(mode);
+	void *page;
+
+	if (pfn > ULONG_MAX || !pfn_valid((unsigned long)pfn))
+		return false;
+	page = kmap_local_page(pfn_to_page((unsigned long)pfn));
+	if (mode == KO_MODE_2LEVEL)
+		*entry = READ_ONCE(*(const u32 *)(page + off));
+	else
+		*entry = read_u64_once(page + off);
+	kunmap_local(page);
+	return true;
 }
 
 static void add_step(struct ko_walk *w, u64 table_pa, unsigned int index, u64 entry)
@@ -140,80 +231,58 @@ static void add_step(struct ko_walk *w, u64 table_pa, unsigned int index, u64 en
 	s->entry = entry;
 }
 
-static int leaf(struct ko_walk *w, unsigned long pfn, u64 size)
+/* Interrupts are off: page-table pages stay (see the top of this file); no sleeping, no printk. */
+static int walk_irqs_off(struct mm_struct *mm, struct ko_walk *w)
 {
-	w->present = true;
-	w->page_size = size;
-	w->pa = ((u64)pfn << PAGE_SHIFT) + (w->va & (size - 1));
-	return 0;
+	enum ko_mode mode = ko_mode();
+	bool pse = __read_cr4() & X86_CR4_PSE;
+	u64 table_pa = __pa(mm->pgd);	/* the mm's own top table: lives as long as the mm */
+	int step;
+
+	for (step = 0; step < (int)ko_levels(mode); step++) {
+		unsigned int shift = index_shift(mode, step);
+		unsigned int index = (w->va >> shift) & (ko_entries(mode, step) - 1);
+		u64 e;
+
+		if (!ko_read_entry(mode, table_pa, index, &e))
+			return -EFAULT;
+		add_step(w, table_pa, index, e);
+		if (!(e & _PAGE_PRESENT))
+			return 0;
+		if (ko_is_leaf(mode, pse, step, e)) {
+			u64 size = 1ULL << shift;
+
+			w->present = true;
+			w->page_size = size;
+			w->pa = (e & PTE_PFN_MASK & ~(size - 1)) | (w->va & (size - 1));
+			return 0;
+		}
+		table_pa = e & PTE_PFN_MASK;	/* from the copy: the next table */
+	}
+	return -EIO;	/* not reached: the PT's entries are always leaves */
 }
 
-/* The PA of the table an entry pointer lies in; page tables above the PT are never in highmem. */
-#define TABLE_PA(entryp, index) ((u64)__pa((entryp) - (index)))
-
-int ko_walk_va(struct mm_struct *mm, unsigned long va, struct ko_walk *w)
+/*
+ * Walk va in mm, which is current->mm; for a user address the caller holds mmap_read_lock(mm).
+ * 0 with w filled in (w->no_vma for a user address outside every VMA), or -EFAULT when an entry
+ * points at a table outside RAM.
+ */
+int ko_walk(struct mm_struct *mm, unsigned long va, struct ko_walk *w)
 {
-	pgd_t *pgdp;
-	p4d_t *p4dp;
-	pud_t *pudp;
-	pmd_t *pmdp, pmd;
-	struct page *ptpage;
-	pte_t *pt, pte;
+	unsigned long flags;
+	int ret;
 
 	memset(w, 0, sizeof(*w));
 	w->va = va;
-
-	pgdp = pgd_offset(mm, va);
-	add_step(w, (u64)__pa(mm->pgd), pgd_index(va), pgd_val(READ_ONCE(*pgdp)));
-	if (!entry_present(w->step[0].entry))
-		return 0;
-
-	p4dp = p4d_offset(pgdp, va);
-	if (pgtable_l5_enabled()) {
-		p4d_t p4d = READ_ONCE(*p4dp);
-
-		add_step(w, TABLE_PA(p4dp, p4d_index(va)), p4d_index(va), p4d_val(p4d));
-		if (!entry_present(p4d_val(p4d)))
+	if (va < TASK_SIZE_MAX) {
+		mmap_assert_locked(mm);
+		if (!vma_lookup(mm, va)) {
+			w->no_vma = true;
 			return 0;
+		}
 	}
-
-	pudp = pud_offset(p4dp, va);
-	if (PTRS_PER_PUD > 1) {
-		pud_t pud = READ_ONCE(*pudp);
-
-		add_step(w, TABLE_PA(pudp, pud_index(va)), pud_index(va), pud_val(pud));
-		if (!entry_present(pud_val(pud)))
-			return 0;
-		if (pud_leaf(pud))
-			return leaf(w, pud_pfn(pud), PUD_SIZE);
-	}
-
-	/* On 2-level the pmd is the PD entry already recorded as the pgd step. */
-	pmdp = pmd_offset(pudp, va);
-	pmd = READ_ONCE(*pmdp);
-	if (PTRS_PER_PMD > 1) {
-		add_step(w, TABLE_PA(pmdp, pmd_index(va)), pmd_index(va), pmd_val(pmd));
-		if (!entry_present(pmd_val(pmd)))
-			return 0;
-	}
-	if (pmd_leaf(pmd))
-		return leaf(w, pmd_pfn(pmd), PMD_SIZE);
-
-	/*
-	 * The PT may be in highmem (CONFIG_HIGHPTE on i386), so map its page rather than using
-	 * __va; pte_offset_map() is not available to modules from 6.5 on.
-	 */
-	if (!pfn_valid(pmd_pfn(pmd))) {
-		pr_notice("walk of 0x%lx: PD entry 0x%llx points outside RAM\n", va,
-			  (u64)pmd_val(pmd));
-		return -EFAULT;
-	}
-	ptpage = pmd_page(pmd);
-	pt = kmap_local_page(ptpage);
-	pte = READ_ONCE(pt[pte_index(va)]);
-	kunmap_local(pt);
-	add_step(w, (u64)page_to_phys(ptpage), pte_index(va), pte_val(pte));
-	if (!entry_present(pte_val(pte)))
-		return 0;
-	return leaf(w, pte_pfn(pte), PAGE_SIZE);
+	local_irq_save(flags);
+	ret = walk_irqs_off(mm, w);
+	local_irq_restore(flags);
+	return ret;
 }

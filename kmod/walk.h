@@ -13,6 +13,10 @@
  *
  * A walk records each real level as data (table PA, index, raw entry) so the same record can be
  * printed by "walk" and turned into machine-file tables by "snapshot".
+ *
+ * Safety (walk.c has the details): user addresses are walked only inside a VMA, found with
+ * vma_lookup() under mmap_read_lock; every walk runs with interrupts off, reads each entry once
+ * and descends only from that copy, the way mm/gup.c's lockless walk does.
  */
 #ifndef KO5204_WALK_H
 #define KO5204_WALK_H
@@ -40,6 +44,7 @@ struct ko_walk {
 	unsigned long va;
 	int nsteps;		/* real levels read; the last one is the leaf or the fault */
 	struct ko_step step[KO_MAX_LEVELS];
+	bool no_vma;		/* a user address outside every VMA: not walked, nsteps 0 */
 	bool present;		/* a present leaf was reached */
 	u64 pa;			/* physical address of va when present */
 	u64 page_size;		/* 4K, 2M/4M or 1G: from the level the leaf was found at */
@@ -61,6 +66,9 @@ const char *ko_level_name(enum ko_mode mode, int step);
 const char *ko_size_name(u64 size);
 void ko_read_cpu(struct ko_cpu *cpu);
 bool ko_va_valid(unsigned long long va);
-int ko_walk_va(struct mm_struct *mm, unsigned long va, struct ko_walk *w);
+unsigned int ko_entries(enum ko_mode mode, int step);
+bool ko_is_leaf(enum ko_mode mode, bool cr4_pse, int step, u64 entry);
+bool ko_read_entry(enum ko_mode mode, u64 table_pa, unsigned int index, u64 *entry);
+int ko_walk(struct mm_struct *mm, unsigned long va, struct ko_walk *w);
 
 #endif

@@ -10,9 +10,11 @@ set -euo pipefail
 build_ktest() { # ARCH
 	local arch=$1 out=$WORK/ktest-$1 m=-m64
 	[ "$arch" = i386 ] && m=-m32
-	if [ ! -x "$out" ] || [ "$MATRIX_DIR/ktest.c" -nt "$out" ]; then
+	if [ ! -x "$out" ] || [ "$MATRIX_DIR/ktest.c" -nt "$out" ] || [ "$MATRIX_DIR/race.c" -nt "$out" ] ||
+		[ "$MATRIX_DIR/race.h" -nt "$out" ]; then
 		mkdir -p "$WORK"
-		gcc "$m" -static -O2 -Wall -Wextra -Werror -o "$out.tmp" "$MATRIX_DIR/ktest.c" ||
+		gcc "$m" -static -pthread -O2 -Wall -Wextra -Werror -o "$out.tmp" "$MATRIX_DIR/ktest.c" \
+			"$MATRIX_DIR/race.c" ||
 			die "cannot build ktest for $arch (gcc-multilib installed? run tests/matrix/setup.sh)"
 		mv "$out.tmp" "$out"
 	fi

@@ -8,7 +8,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /tmp
-sh /steps.sh /tmp/out /ko5204.ko /ktest /vmreal
+# vmtour.race=SECONDS on the kernel command line (run.sh) sets the length of the race step.
+race=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^vmtour\.race=//p')
+sh /steps.sh /tmp/out /ko5204.ko /ktest /vmreal "${race:-15}"
 # gzip and base64: the serial port is slow under emulation, the results are text that packs well.
 tar -czf /tmp/out.tgz -C /tmp/out .
 {

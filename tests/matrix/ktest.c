@@ -10,6 +10,11 @@
  *                          direct map may use its largest leaves, 1 GiB ones included)
  *   ktest garbage          bad input must fail with the right errno
  *   ktest stress           several processes write and read at once
+ *   ktest caps             opening needs CAP_SYS_ADMIN; an fd opened with it may be passed on
+ *   ktest perfd            each open file reads the answer to its own last command
+ *   ktest flood N          N bad writes in a row (the caller counts the kernel-log lines)
+ *   ktest race SECONDS     walks and snapshots while other threads mmap, munmap, MADV_DONTNEED,
+ *                          fork, and split and collapse huge pages (race.c's comment)
  *
  * vmreal talks to the module for the allocations and user buffers (--kernel, --snapshot); ktest
  * does what vmreal has no option for: raw commands, hugetlb pages, the direct map, bad input and
@@ -25,8 +30,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "race.h"
 
 #define PROC "/proc/pagetable"
 #define PAGE 4096UL
@@ -215,6 +223,28 @@ static void expect(const char *what, const void *cmd, size_t len, int want)
 
 #define EXPECT(what, str, want) expect(what, str, strlen(str), want)
 
+/*
+ * A snapshot of the last 16 MiB of the address space (fixmap: something is mapped there) ends at
+ * 2^64 - 1 (2^32 - 1 on i386); the header must name that end, not a wrapped 0x0.
+ */
+static void top_range(void)
+{
+	int is64 = sizeof(long) == 8;
+	const char *cmd = is64 ? "snapshot 0xffffffffff000000 0xffffffffffffffff\n"
+			       : "snapshot 0xff000000 0xffffffff\n";
+	const char *want = is64 ? "range 0xffffffffff000000 0xffffffffffffffff\n"
+				: "range 0xff000000 0x100000000\n";
+	char answer[512];
+	int err = ask(cmd, answer, sizeof(answer));
+
+	if (!err && strstr(answer, want)) {
+		printf("ok: a range ending at the top: its header names the end\n");
+	} else {
+		printf("FAIL: %s -> %s: %.120s\n", cmd, err ? strerror(-err) : "header", answer);
+		failures++;
+	}
+}
+
 static int garbage(void)
 {
 	static char huge[65536];
@@ -239,6 +269,11 @@ static int garbage(void)
 	EXPECT("walk, trailing junk", "walk 0x1000junk\n", -EINVAL);
 	EXPECT("walk, negative", "walk -1\n", -EINVAL);
 	EXPECT("walk, 2^64", "walk 0x10000000000000000\n", -EINVAL);
+	EXPECT("walk, two 0x", "walk 0x0x1000\n", -EINVAL);
+	EXPECT("walk, 0x and a sign", "walk 0x+1000\n", -EINVAL);
+	EXPECT("walk, a sign", "walk +4096\n", -EINVAL);
+	EXPECT("walk, 0x alone", "walk 0x\n", -EINVAL);
+	EXPECT("snapshot, 0x0x", "snapshot 0x0x1000 0x2000\n", -EINVAL);
 	EXPECT("walk, beyond 32 bits or non-canonical",
 	       is64 ? "walk 0x8000000000000000\n" : "walk 0x100000000\n", -EINVAL);
 	EXPECT("snapshot, bad numbers", "snapshot 12abc 0x2000\n", -EINVAL);
@@ -255,6 +290,7 @@ static int garbage(void)
 	expect("a write from an unmapped buffer", (const void *)PAGE, 16, -EFAULT);
 	EXPECT("walk of an unmapped address", "walk 0x1000\n", 0);
 	EXPECT("walk of address 0", "walk 0\n", 0);
+	top_range();
 	printf("garbage: %d failed\n", failures);
 	return failures != 0;
 }
@@ -303,6 +339,183 @@ static int stress(void)
 	return bad != 0;
 }
 
+/* capget/capset by hand: the guests have no libcap. */
+struct cap_header {
+	uint32_t version;
+	int pid;
+};
+struct cap_data {
+	uint32_t effective, permitted, inheritable;
+};
+#define CAP_V3 0x20080522
+#define CAP_SYS_ADMIN_BIT 21
+
+static int drop_sys_admin(void)
+{
+	struct cap_header h = { CAP_V3, 0 };
+	struct cap_data d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[0].effective &= ~(1u << CAP_SYS_ADMIN_BIT);
+	d[0].permitted &= ~(1u << CAP_SYS_ADMIN_BIT);
+	return syscall(SYS_capset, &h, d) ? -1 : 0;
+}
+
+/* In a child: 0 when what it checks holds, else 1 (it says why). */
+static int child_result(int (*fn)(int), int fd)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		status = fn(fd);
+		fflush(stdout);	/* _exit does not flush stdio */
+		_exit(status);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 1;
+	return !WIFEXITED(status) || WEXITSTATUS(status);
+}
+
+/* uid 0 without CAP_SYS_ADMIN (a container's root): open must fail with EPERM. */
+static int root_without_cap(int fd)
+{
+	int f;
+
+	(void)fd;
+	if (drop_sys_admin())
+		return printf("FAIL: capset: %s\n", strerror(errno)), 1;
+	f = open(PROC, O_RDWR);
+	if (f >= 0 || errno != EPERM)
+		return printf("FAIL: root without CAP_SYS_ADMIN opened %s (%s)\n", PROC,
+			      f >= 0 ? "success" : strerror(errno)), 1;
+	printf("ok: root without CAP_SYS_ADMIN cannot open %s (EPERM)\n", PROC);
+	return 0;
+}
+
+/* Not root: the file mode (0600) refuses first, with EACCES. */
+static int nobody(int fd)
+{
+	int f;
+
+	(void)fd;
+	if (setgid(65534) || setuid(65534))
+		return printf("FAIL: setuid: %s\n", strerror(errno)), 1;
+	f = open(PROC, O_RDONLY);
+	if (f >= 0 || errno != EACCES)
+		return printf("FAIL: uid 65534 opened %s (%s)\n", PROC,
+			      f >= 0 ? "success" : strerror(errno)), 1;
+	printf("ok: uid 65534 cannot open %s (EACCES)\n", PROC);
+	return 0;
+}
+
+/* An fd opened with CAP_SYS_ADMIN keeps working after the capability is dropped (kmod/README.md). */
+static int passed_fd(int fd)
+{
+	char buf[256];
+	ssize_t n;
+
+	if (drop_sys_admin())
+		return printf("FAIL: capset: %s\n", strerror(errno)), 1;
+	if (write(fd, "walk 0x1000\n", 12) != 12)
+		return printf("FAIL: a passed fd: write: %s\n", strerror(errno)), 1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0 || (buf[n] = 0, strncmp(buf, "walk 0x", 7)))
+		return printf("FAIL: a passed fd: no walk answer\n"), 1;
+	printf("ok: an fd opened with CAP_SYS_ADMIN still works after dropping it\n");
+	return 0;
+}
+
+static int caps(void)
+{
+	int fd = open(PROC, O_RDWR), bad = 0;
+
+	if (fd < 0)
+		return printf("FAIL: root cannot open %s: %s\n", PROC, strerror(errno)), 1;
+	bad += child_result(root_without_cap, fd);
+	bad += child_result(nobody, fd);
+	bad += child_result(passed_fd, fd);
+	close(fd);
+	fflush(stdout);
+	printf("caps: %d failed\n", bad);
+	return bad != 0;
+}
+
+/* Write cmd on fd; 0 or -errno. */
+static int fd_send(int fd, const char *cmd)
+{
+	ssize_t n = write(fd, cmd, strlen(cmd));
+
+	return n < 0 ? -errno : (size_t)n == strlen(cmd) ? 0 : -EIO;
+}
+
+/* The VA of a walk answer read from fd ("walk 0x... pid ..."), or ~0. */
+static unsigned long fd_walk_va(int fd)
+{
+	char buf[128];
+	unsigned long va;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return ~0UL;
+	buf[n] = 0;
+	return sscanf(buf, "walk %lx", &va) == 1 ? va : ~0UL;
+}
+
+/*
+ * Two fds, commands interleaved: each reads the answer to its own last command; a third fd
+ * opened afterwards starts with the last answer anyone got.
+ */
+static int perfd(void)
+{
+	int a = open(PROC, O_RDWR), b = open(PROC, O_RDWR), c, k, bad = 0;
+	char cmd[64];
+
+	if (a < 0 || b < 0)
+		return printf("FAIL: open: %s\n", strerror(errno)), 1;
+	for (k = 0; k < 50; k++) {
+		unsigned long va = 0x1000UL * (k + 1), vb = 0x100000UL * (k + 1), got_a, got_b;
+
+		snprintf(cmd, sizeof(cmd), "walk 0x%lx\n", va);
+		bad += fd_send(a, cmd) != 0;
+		snprintf(cmd, sizeof(cmd), "walk 0x%lx\n", vb);
+		bad += fd_send(b, cmd) != 0;
+		got_a = fd_walk_va(a);
+		got_b = fd_walk_va(b);
+		if (got_a != va || got_b != vb) {
+			printf("FAIL: round %d: fd a read the walk of 0x%lx (wanted 0x%lx), fd b 0x%lx (0x%lx)\n",
+			       k, got_a, va, got_b, vb);
+			bad++;
+		}
+	}
+	c = open(PROC, O_RDONLY);
+	if (c < 0 || fd_walk_va(c) != 0x100000UL * 50) {
+		printf("FAIL: a fresh open does not read the last answer\n");
+		bad++;
+	}
+	printf("%s: 50 interleaved rounds on two fds, each read its own answer\n", bad ? "FAIL" : "ok");
+	printf("perfd: %d failed\n", bad);
+	close(a);
+	close(b);
+	if (c >= 0)
+		close(c);
+	return bad != 0;
+}
+
+/* n bad writes; each must fail with EINVAL. */
+static int flood(int n)
+{
+	int i, bad = 0;
+
+	for (i = 0; i < n; i++)
+		bad += send_str("frobnicate\n") != -EINVAL;
+	printf("flood: %d bad writes, %d not refused with EINVAL\n", n, bad);
+	return bad != 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "cmd"))
@@ -315,6 +528,14 @@ int main(int argc, char **argv)
 		return garbage();
 	if (argc == 2 && !strcmp(argv[1], "stress"))
 		return stress();
-	fprintf(stderr, "usage: ktest cmd COMMAND... | huge1g | direct | garbage | stress\n");
+	if (argc == 2 && !strcmp(argv[1], "caps"))
+		return caps();
+	if (argc == 2 && !strcmp(argv[1], "perfd"))
+		return perfd();
+	if (argc == 3 && !strcmp(argv[1], "flood"))
+		return flood(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "race"))
+		return race(atoi(argv[2]));
+	fprintf(stderr, "usage: ktest cmd COMMAND... | huge1g | direct | garbage | stress | caps | perfd | flood N | race SECONDS\n");
 	return 2;
 }

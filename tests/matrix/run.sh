@@ -9,7 +9,8 @@
 #
 # Environment: VMTOUR_CACHE (downloads, default ~/.cache/vmtour), VMSIM (default
 # build/default/vmsim), VMTOUR_MATRIX_TIMEOUT (seconds per boot, default 240),
-# VMTOUR_MATRIX_JOBS (guests at once, default the number of CPUs).
+# VMTOUR_MATRIX_JOBS (guests at once, default the number of CPUs), VMTOUR_MATRIX_RACE (seconds
+# of the race step in each guest, default 15).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/checks.sh"
@@ -22,10 +23,14 @@ VMSIM=${VMSIM:-$REPO_DIR/build/default/vmsim}
 TIMEOUT=${VMTOUR_MATRIX_TIMEOUT:-240}
 FAILED=()
 JOBS=${VMTOUR_MATRIX_JOBS:-$(nproc)}
-# An emulated CPU on a busy host can stand still for seconds while the guest's clocks run on:
-# the RCU stall and lockup detectors would then report stalls that are only the host's load.
-# They are turned off; warnings, BUGs and oopses still fail the row.
-GUEST_ARGS="rcupdate.rcu_cpu_stall_suppress=1 nowatchdog"
+# The race step must catch lockups, so the detectors are on, with thresholds far above what a
+# busy host's emulated CPUs can stand still for (seconds): soft lockups after 2 x 30 s, RCU stalls
+# (a CPU stuck with interrupts off: no NMI watchdog under TCG) after 60 s, hung tasks after 30 s
+# (set by steps.sh).  Warnings, BUGs and oopses fail the row too.  no_timer_check: on a loaded
+# host the emulated CPUs are too slow for the boot-time check of the IO-APIC timer, which then
+# panics ("IO-APIC + timer doesn't work!"), as seen with two CPUs.
+RACE=${VMTOUR_MATRIX_RACE:-15}
+GUEST_ARGS="no_timer_check watchdog_thresh=30 nmi_watchdog=0 rcupdate.rcu_cpu_stall_timeout=60 vmtour.race=$RACE"
 
 need() {
 	local c
@@ -43,7 +48,7 @@ boot() { # NAME FLAVOUR QEMU CPU KERNEL-ARGS
 	rm -rf "$d" && mkdir -p "$d"
 	local t0 rc=0
 	t0=$(date +%s.%N)
-	timeout "$TIMEOUT" "$qemu" -accel tcg -cpu "$cpu" -m "$mem" -smp 1 -nographic -no-reboot \
+	timeout "$TIMEOUT" "$qemu" -accel tcg -cpu "$cpu" -m "$mem" -smp 2 -nographic -no-reboot \
 		-nic none -monitor none -serial "file:$d/console.log" -serial "file:$d/data.raw" \
 		-kernel "$KROOT/$flavour/vmlinuz" -initrd "$WORK/$flavour/initrd.gz" \
 		-append "console=ttyS0 quiet panic=-1 oops=panic log_buf_len=4M cryptomgr.notests $GUEST_ARGS $args" >"$d/qemu.log" 2>&1 || rc=$?
@@ -100,7 +105,7 @@ main() {
 	: >"$RUN/times"
 	for row in "${SELECTED[@]}"; do
 		set -- $(printf '%s\n' "${ROWS[@]}" | awk -v n="$row" '$1 == n')
-		# At most JOBS guests at once (one emulated CPU each).
+		# At most JOBS guests at once (two emulated CPUs each: the race needs two).
 		while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
 			wait -n || true
 		done

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The matrix's steps with ko5204, run as root where the module can be loaded: inside each QEMU
 # guest (from init.sh) or on your own machine (from local.sh).  POSIX sh (busybox in the guest).
-#   steps.sh OUTDIR KO KTEST VMREAL
+#   steps.sh OUTDIR KO KTEST VMREAL [RACE-SECONDS]
 # Every step's output goes to OUTDIR/NAME, its exit status to OUTDIR/status.
 # vmreal talks to the module for the kernel's allocations and its own buffers (--kernel,
 # --snapshot); ktest sends what vmreal never would (bad input, many writers, raw commands).
@@ -9,6 +9,7 @@ OUT=$1
 KO=$2
 KTEST=$3
 VMREAL=$4
+RACE_SECONDS=${5:-15}
 mkdir -p "$OUT" || exit 1
 cd "$OUT" || exit 1
 : >status
@@ -52,6 +53,21 @@ for i in 1 2; do
 done
 step garbage "$KTEST" garbage
 step stress "$KTEST" stress
+step caps "$KTEST" caps
+step perfd "$KTEST" perfd
+# Rate limits: how many kernel-log lines 1000 refused writes, then five vmalloc commands, add.
+klines() { dmesg | grep -c 'ko5204: '; }
+k0=$(klines)
+step flood "$KTEST" flood 1000
+k1=$(klines)
+for i in 1 2 3 4 5; do "$KTEST" cmd vmalloc >/dev/null 2>>vflood.err; done
+k2=$(klines)
+echo "$((k1 - k0)) $((k2 - k1))" >flood.lines
+# The race (race.c) with the hung-task detector at 30 s (the guest's default is 120 s, longer
+# than the whole step); the soft-lockup and RCU-stall detectors are set on the kernel command line.
+[ -w /proc/sys/kernel/hung_task_timeout_secs ] && echo 30 >/proc/sys/kernel/hung_task_timeout_secs
+cat /proc/sys/kernel/hung_task_timeout_secs >hung_task_timeout 2>/dev/null
+step race "$KTEST" race "$RACE_SECONDS"
 step rmmod rmmod ko5204
 vmallocs >vmallocs.after
 # The kernel log from the last start marker on.
