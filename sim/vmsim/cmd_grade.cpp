@@ -6,6 +6,7 @@
 #include "grade_cases.hpp"
 #include "machine_file.hpp"
 #include "quiz_answers.hpp"
+#include "text.hpp"
 #include "walker_run.hpp"
 
 #include <cstdlib>
@@ -98,8 +99,7 @@ StageResult grade_stage(const GradeCliOptions& o, Stage stage, const PagingMode&
         auto fail = [&](const std::string& why) {
             const fs::path kept = keep(o, tag, machine, input);
             r.failure = why;
-            r.detail = wrap(fmt::format("{} {}: 0 points: on {}, the walker {}", stage_name(stage), mode.key, c.name, why),
-                            2, 78);
+            r.detail = (wrap(fmt::format("{} {}: 0 points: on {}, the walker {}", stage_name(stage), mode.key, c.name, why), 78, "  ") + "\n");
             if (!run.err.empty()) r.detail += "  its stderr: " + first_line(run.err) + "\n";
             r.detail += fmt::format("  reproduce: {} {} < {}\n", o.walker, shell_quote(kept.string()),
                                     shell_quote(fs::path(kept).replace_extension(".input").string()));
@@ -135,7 +135,7 @@ StageResult grade_stage(const GradeCliOptions& o, Stage stage, const PagingMode&
             r.detail = fmt::format("{} {}: first mismatch, on {} (line {}):\n", stage_name(stage), mode.key, c.name, i + 1);
             r.detail += fmt::format("  {}: vmsim says {}, the walker {}\n", probe_line(p), answer_word(v.expected),
                                     answer_word(given.value));
-            r.detail += "  " + wrap(fmt::format("hint ({}): {}", slip_name(v.slip), v.hint), 4, 78);
+            r.detail += "  " + (wrap(fmt::format("hint ({}): {}", slip_name(v.slip), v.hint), 78, "    ") + "\n");
             r.detail += fmt::format("  reproduce: echo '{}' | {} {}\n", probe_line(p), o.walker, k);
             r.detail += fmt::format("  the walk:  vmsim translate {:#x} {} --machine {}\n", p.va, translate_args(p), k);
         }

@@ -1,4 +1,5 @@
 #include "quiz_answers.hpp"
+#include "text.hpp"
 
 #include "common.hpp"
 #include "grade.hpp"
@@ -15,26 +16,6 @@
 #include <utility>
 
 namespace vmtour::cli {
-
-std::string wrap(const std::string& text, std::size_t indent, std::size_t width) {
-    std::string out, line;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        std::size_t end = text.find(' ', pos);
-        if (end == std::string::npos) end = text.size();
-        const std::string word = text.substr(pos, end - pos);
-        pos = end + 1;
-        if (word.empty()) continue;
-        const std::size_t lead = out.empty() ? 0 : indent;
-        if (!line.empty() && lead + line.size() + 1 + word.size() > width) {
-            out += std::string(lead, ' ') + line + "\n";
-            line.clear();
-        }
-        line += (line.empty() ? "" : " ") + word;
-    }
-    if (!line.empty()) out += std::string(out.empty() ? 0 : indent, ' ') + line + "\n";
-    return out;
-}
 
 namespace {
 
@@ -79,7 +60,7 @@ int grade_answer_file(const Quiz& quiz, const std::string& file, const std::stri
             j["slip"] = slip_name(v.slip);
             j["step"] = v.step >= 0 ? nlohmann::json(v.step + 1) : nlohmann::json(nullptr);
             j["hint"] = v.hint;
-            body += "     " + wrap("hint: " + v.hint, 11, 75);
+            body += "     " + (wrap("hint: " + v.hint, 75, "           ") + "\n");
             if (solve) {
                 j["answer"] = answer_word(v.expected);
                 body += "\n" + solution_text(quiz, w) + "\n";
@@ -172,7 +153,7 @@ End ask_one(const Quiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
                 std::cout << "  no more hints before the answer: type 'show' to see it\n";
                 continue;
             }
-            std::cout << "  " << wrap(fmt::format("hint {}: {}", next_hint + 1, hints[next_hint]), 4, 78);
+            std::cout << "  " << (wrap(fmt::format("hint {}: {}", next_hint + 1, hints[next_hint]), 78, "    ") + "\n");
             ++next_hint;
             continue;
         }
@@ -190,7 +171,7 @@ End ask_one(const Quiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
             return End::Right;
         }
         first_try = false;
-        std::cout << "  " << wrap("wrong: " + v.hint, 4, 78);
+        std::cout << "  " << (wrap("wrong: " + v.hint, 78, "    ") + "\n");
     }
 }
 

@@ -8,8 +8,6 @@
 
 namespace vmtour::cli {
 
-// Text wrapped to `width` columns; lines after the first start with `indent` spaces.
-std::string wrap(const std::string& text, std::size_t indent, std::size_t width = 80);
 
 // Grades FILE ('-' for stdin) against the quiz: exit 0 all right, 1 some wrong; a malformed
 // file throws InputError ("FILE:LINE: reason"). With `solve`, each wrong answer's walk follows.
