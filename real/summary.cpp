@@ -79,9 +79,8 @@ void print_tables(const Experiment& ex, std::FILE* to) {
         levels += fmt::format("{}{} {}", levels.empty() ? "" : ", ", mode->level[l.level].table, l.tables);
         if (l.level != 0) below_top += l.bytes;
     }
-    line(to, "vmsim cost", fmt::format("{} tables for these addresses: {} = {} kB; without the {} (VmPTE "
-                                       "leaves it out): {} kB",
-                                       mode->key, levels, cost.total_bytes / 1024, mode->top().table, below_top / 1024));
+    line(to, "vmsim cost", fmt::format("{}: {} = {} kB; {} kB without the {} (VmPTE leaves it out)", mode->key,
+                                       levels, cost.total_bytes / 1024, below_top / 1024, mode->top().table));
 }
 
 void print_reread(const Experiment& ex, std::FILE* to) {
@@ -116,10 +115,10 @@ void print_fork(const Experiment& ex, std::FILE* to) {
     }
     const std::size_t n = ex.vas.size();
     line(to, "after fork", fmt::format("the child shares {} of {} frames with the parent", shared, n));
-    line(to, "child wrote", fmt::format("{} of its pages got a new frame, {} still shared; the parent kept {}",
-                                        n - still_shared, still_shared, kept));
-    line(to, "exclusive", fmt::format("parent {}, child {}, child after writing {}, parent now {} (of {})",
-                                      excl[0], excl[1], excl[2], excl[3], n));
+    line(to, "child wrote", fmt::format("{} new frames, {} still shared; the parent kept {}", n - still_shared,
+                                        still_shared, kept));
+    line(to, "exclusive", fmt::format("parent {}, child {}, child-wrote {}, parent-now {}", excl[0], excl[1],
+                                      excl[2], excl[3]));
 }
 
 }  // namespace

@@ -153,6 +153,7 @@ json tlb_json(const Tlb& t, const TlbRunInfo& info) {
     for (unsigned i = 0; i + 1 < mode.level_count; ++i)
         if (!mode.level[i].pdpte_pae && g.psc_entries) psc[std::string(mode.level[i].entry)] = s.psc_hits[i];
     return json{
+        {"format", "vmtour-tlb/1"},
         {"trace", info.trace},
         {"mode", mode.key},
         {"machine", info.machine},

@@ -278,6 +278,7 @@ void setup_lesson(CLI::App& app, Runner& run) {
     auto* list = cmd->add_subcommand("list", "The lessons in order, with what they need");
     auto* show = cmd->add_subcommand("show", "Print lesson N (its text and exercises)");
     show->add_option("N", o->which, "Lesson number (1-9) or folder name")->required();
+    auto* dir = cmd->add_subcommand("dir", "Print the lessons folder (to copy the lab's starter kit from, say)");
     auto* check = cmd->add_subcommand("check", "Run lesson N's exercises and compare each output with the expected one");
     check->add_option("N", o->which, "Lesson number (1-9) or folder name")->required();
     check->add_flag("--recorded", o->recorded,
@@ -296,9 +297,18 @@ void setup_lesson(CLI::App& app, Runner& run) {
     finish_command(*list, "vmsim lesson list");
     finish_command(*show, "vmsim lesson show 3");
     finish_command(*check, "vmsim lesson check 3");
+    finish_command(*dir, "cp -r \"$(vmsim lesson dir)/lab-walker\" lab");
     list->callback([o, &run] { run = [o] { return run_list(*o); }; });
     show->callback([o, &run] { run = [o] { return run_show(*o); }; });
     check->callback([o, &run] { run = [o] { return run_check(*o); }; });
+    dir->callback([o, &run] {
+        run = [o] {
+            const std::string d = lessons_dir(*o);
+            if (!fs::is_directory(d)) throw InputError(fmt::format("no lessons folder at {}", d));
+            std::cout << d << "\n";
+            return 0;
+        };
+    });
 }
 
 }  // namespace vmtour::cli

@@ -22,7 +22,8 @@ namespace {
 Walk walk_of(const Quiz& quiz, const Question& q) { return walk(quiz.machine, q.va, q.access); }
 
 std::string solution_text(const Quiz& quiz, const Walk& w) {
-    return render_walk_text(quiz.machine, w) + fmt::format("answer  {}\n", answer_text(quiz.machine, w));
+    return render_walk_text(quiz.machine, w) +
+           wrap(fmt::format("answer  {}", answer_text(quiz.machine, w)), TEXT_WIDTH, "        ") + "\n";
 }
 
 }  // namespace
@@ -55,7 +56,7 @@ int grade_answer_file(const Quiz& quiz, const std::string& file, const std::stri
         nlohmann::json j{{"question", i + 1}, {"given", answer_word(given[i])}, {"right", v.right}};
         const std::string head = fmt::format("  {}. {:<5}  {}", i + 1, v.right ? "right" : "wrong",
                                              answer_word(given[i]));
-        body += fmt::format("{}  ({})\n", head, question_text(q));
+        body += wrap(fmt::format("{}  ({})", head, question_text(q)), TEXT_WIDTH, "           ") + "\n";
         if (!v.right) {
             j["slip"] = slip_name(v.slip);
             j["step"] = v.step >= 0 ? nlohmann::json(v.step + 1) : nlohmann::json(nullptr);
@@ -69,13 +70,14 @@ int grade_answer_file(const Quiz& quiz, const std::string& file, const std::stri
         items.push_back(j);
     }
     if (json) {
-        std::cout << nlohmann::json{{"quiz", title}, {"right", right}, {"questions", n}, {"answers", items}}.dump(2)
+        std::cout << nlohmann::json{{"format", "vmtour-quiz-answers/1"}, {"quiz", title}, {"right", right},
+                                    {"questions", n}, {"answers", items}}.dump(2)
                   << "\n";
     } else {
         std::cout << fmt::format("{}\nanswers from {}\n\n{}\nscore: {} of {} right\n", title, name, body, right, n);
         if (right < n && !solve)
             std::cout << fmt::format("Hints name the first step where your answer and the walk part; the whole "
-                                     "walk:\n  {} --answer {} --solve\n",
+                                     "walk:\n  {} \\\n    --answer {} --solve\n",
                                      title, file);
     }
     return right == n ? 0 : EXIT_FAULT;

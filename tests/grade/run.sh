@@ -98,7 +98,7 @@ misbehave() {
 kits() {
   # The lab is listed right after lesson 6, and `lesson show lab` reads it.
   "$vmsim" lesson list --dir "$root/lessons" > list.out 2>&1
-  grep -A1 '^ 6 ' list.out | grep -q '^lab Write your own page walker' || { fail "kits: lab not after lesson 6"; cat list.out; }
+  grep -A2 '^ 6 ' list.out | grep -q '^lab Write your own page walker' || { fail "kits: lab not after lesson 6"; cat list.out; }
   "$vmsim" lesson show lab --dir "$root/lessons" > show.out 2>&1
   has show '^# Lab: write your own page walker$'
   cp -r "$root/lessons/lab-walker" "$work/lab"

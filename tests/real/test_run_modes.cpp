@@ -198,7 +198,7 @@ TEST_CASE("run: --fork shows copy-on-write from both sides", "[run]") {
         CHECK((view(3, i).flags & kExclusive) != 0);  // the parent alone maps it again
     }
     CHECK_THAT(summary, Catch::Contains("the child shares 16 of 16 frames"));
-    CHECK_THAT(summary, Catch::Contains("16 of its pages got a new frame, 0 still shared; the parent kept 16"));
+    CHECK_THAT(summary, Catch::Contains("16 new frames, 0 still shared; the parent kept 16"));
 }
 
 TEST_CASE("run: --fork writes labelled text only", "[run][errors]") {
