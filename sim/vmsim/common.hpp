@@ -20,6 +20,9 @@ struct InputError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// For unsigned options: CLI11 would turn "-1" into 2^64-1; refuse a sign instead.
+const CLI::Validator& unsigned_number();
+
 struct MachineOptions {
     unsigned levels = 0;          // 0: from the machine file, or 2
     std::string machine_file;     // empty: the built-in example for --levels

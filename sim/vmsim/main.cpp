@@ -2,8 +2,30 @@
 #include "commands.hpp"
 #include "common.hpp"
 
+#include <cstdio>
 #include <fmt/format.h>
 #include <iostream>
+#include <system_error>
+
+namespace {
+
+// An error line that cannot fail: fmt::print would throw on a closed or full stderr, and a throw
+// from here would abort (exit 134). If stderr cannot take it, the exit status still tells.
+void say(const std::string& line) {
+    std::fputs(("vmsim: " + line + "\n").c_str(), stderr);
+    std::fflush(stderr);
+}
+
+// Help and version go to stdout: a full stdout is a failed command, not a silent success.
+int helped(CLI::App& app, const CLI::Error& e) {
+    const int rc = app.exit(e);
+    std::cout.flush();
+    if (std::cout) return rc;
+    say("cannot write the output");
+    return vmtour::cli::EXIT_INPUT;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     using namespace vmtour::cli;
@@ -26,11 +48,11 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
+        return helped(app, e);
     } catch (const CLI::CallForAllHelp& e) {
-        return app.exit(e);
+        return helped(app, e);
     } catch (const CLI::CallForVersion& e) {
-        return app.exit(e);
+        return helped(app, e);
     } catch (const CLI::ParseError& e) {
         std::string what = e.what();
         const bool missing = dynamic_cast<const CLI::RequiredError*>(&e) || dynamic_cast<const CLI::ExtrasError*>(&e);
@@ -42,22 +64,25 @@ int main(int argc, char** argv) {
         if (what.empty()) what = "bad command line";
         if (dynamic_cast<const CLI::ConversionError*>(&e)) what += " is not a valid value";
         const auto chosen = app.get_subcommands();
-        fmt::print(stderr, "vmsim: {} (see 'vmsim {}--help')\n", what, chosen.empty() ? "" : chosen[0]->get_name() + " ");
+        say(fmt::format("{} (see 'vmsim {}--help')", what, chosen.empty() ? "" : chosen[0]->get_name() + " "));
         return EXIT_INPUT;
     }
     try {
         const int rc = run();
         std::cout.flush();
         if (!std::cout) {
-            fmt::print(stderr, "vmsim: cannot write the output\n");
+            say("cannot write the output");
             return EXIT_INPUT;
         }
         return rc;
     } catch (const InputError& e) {
-        fmt::print(stderr, "vmsim: {}\n", e.what());
+        say(e.what());
+        return EXIT_INPUT;
+    } catch (const std::system_error& e) {  // fmt::print to a closed or full stdout
+        say(fmt::format("cannot write the output: {}", e.what()));
         return EXIT_INPUT;
     } catch (const std::exception& e) {
-        fmt::print(stderr, "vmsim: internal error: {}\n", e.what());
+        say(fmt::format("internal error: {}", e.what()));
         return 3;
     }
 }
