@@ -72,7 +72,7 @@ TEST_CASE("the PDPTE registers are what the walk uses, not memory written after 
 TEST_CASE("CR3 in the 32-bit modes: bits 63:32 are ignored, flag bits do not move the table", "[cr3][sdm]") {
     for (const PagingMode* mode : {&mode_2level(), &mode_pae()}) {
         const std::string file = fmt::format(
-            "vmtour-machine 1\nmode {}\ncr3 0xffffffff00003018\nalloc 0x10000\nmap 0x1000 0x5000 4K\n", mode->key);
+            "vmtour-machine 1\nmode {}\ncr3 0xffffffff00003018\nalloc 0x10000\nmap 0x1000 0x5000 4K rw,us\n", mode->key);
         auto m = parse_machine(file, "t.machine");
         REQUIRE(m);
         INFO(mode->key);
@@ -89,7 +89,7 @@ TEST_CASE("CR3 in the 32-bit modes: bits 63:32 are ignored, flag bits do not mov
 TEST_CASE("CR3 in 4/5-level paging: 63:MAXPHYADDR reserved (#GP), PWT/PCD and PCIDs accepted", "[cr3][sdm]") {
     auto load = [](std::string_view extra) {
         const std::string file = fmt::format("vmtour-machine 1\nmode 4level\nmaxphyaddr 46\n{}alloc 0x10000\n"
-                                             "map 0x1000 0x5000 4K\n", extra);
+                                             "map 0x1000 0x5000 4K rw,us\n", extra);
         auto m = parse_machine(file, "t.machine");
         REQUIRE(m);
         return std::move(m.value);

@@ -181,13 +181,14 @@ TEST_CASE("reserved bits fault with RSVD and P set in the error code", "[walk][f
         CHECK(w.fault.reason == FaultReason::ReservedBit);
         CHECK(w.fault.level == 2);
     }
-    SECTION("PAE PDPTE bits 2:1 (no R/W or U/S there)") {
+    SECTION("PAE PDPTE bits 2:1 (no R/W or U/S there): #GP at the MOV to CR3, not #PF (SDM 4.4.1)") {
         Fixture f(mode_pae());
         f.map(0x1000, 0x2000, RW | US);
         f.poke(0x1000, 0, f.entry(0x1000, 0) | RW);
         const Walk w = f.go(0x1000);
         REQUIRE_FALSE(w.ok);
-        CHECK(w.fault.reason == FaultReason::ReservedBit);
+        CHECK(w.fault.reason == FaultReason::PdpteReserved);
+        CHECK(w.fault.general_protection);
         CHECK(w.fault.level == 0);
     }
 }
