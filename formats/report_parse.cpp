@@ -223,6 +223,13 @@ Records parse_json(std::string_view text) {
         if (const auto colon = why.find(": "); colon != std::string::npos) why = why.substr(colon + 2);
         out.error = fmt::format("line {}: not valid JSON: {}", line_of_byte(text, e.byte), why);
         return out;
+    } catch (const nlohmann::json::exception& e) {
+        // Not a syntax error but a value nlohmann cannot hold (out_of_range.406: a number too large
+        // for a double); found by fuzz_report. One line, like any other bad input.
+        std::string why = e.what();
+        if (const auto bracket = why.find("] "); bracket != std::string::npos) why = why.substr(bracket + 2);
+        out.error = fmt::format("not valid JSON: {}", why);
+        return out;
     }
     const nlohmann::json* pages = &doc;
     if (doc.is_object()) {

@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cstdio>
 #include <optional>
+#include <system_error>
 
 namespace vmtour {
 
@@ -54,6 +55,11 @@ Examples:
   vmsim check pages.machine
   sudo vmreal --kernel vmalloc --snapshot vmalloc.machine)";
 
+// -o "" is a mistake (an unset variable in a script), not a request for stdout.
+const CLI::Validator NOT_EMPTY(
+    [](const std::string& s) { return s.empty() ? std::string("an empty name is not a file (use - for stdout)") : std::string(); },
+    "", "not empty");
+
 std::string upper(std::string s) {
     for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return s;
@@ -76,7 +82,8 @@ void setup_vmreal(CLI::App& app, Options& o) {
         ->option_text("SIZE");
     app.add_option("-o,--output", o.output,
                    "Write the lines to FILE instead of stdout (a temporary file, renamed when complete)")
-        ->option_text("FILE");
+        ->option_text("FILE")
+        ->check(NOT_EMPTY);
     app.add_option("--touch", o.touch,
                    "How each page is touched first. write: a private frame per page. read: the kernel maps "
                    "a shared zero page: the 4 KiB one, or where THP applies the huge zero page (512 "
@@ -107,7 +114,8 @@ void setup_vmreal(CLI::App& app, Options& o) {
                    "memory, in snapshots of at most 16 MiB, and write them to FILE as one machine file with "
                    "an 'expect VA PA pagemap' line per page (vmsim check FILE replays it). With --kernel: the "
                    "module's snapshot of its allocation")
-        ->option_text("FILE");
+        ->option_text("FILE")
+        ->check(NOT_EMPTY);
     app.add_option("--kernel", o.kernel,
                    "Instead of allocating here, have the kernel module allocate 1 MiB with vmalloc or kmalloc "
                    "and print its lines (Vmalloc: VA=... -> PA=...); -b and -m do not apply")
@@ -210,7 +218,14 @@ int run_buffer(const Config& c, const ModuleClient* module, OutputFile& out, Out
     write_report_to(ex, out);
     out.commit();
     if (snapshot) snapshot->commit();
-    if (!c.quiet) print_summary(ex, stderr);
+    if (!c.quiet) {
+        // The report is written; a summary that stderr cannot take (closed, /dev/full) is lost,
+        // not a reason to fail or abort.
+        try {
+            print_summary(ex, stderr);
+        } catch (const std::system_error&) {
+        }
+    }
     if (ex.pfn_hidden) {
         std::fprintf(stderr, "vmreal: %s\n", hidden_message(ex).c_str());
         return EXIT_PFN_HIDDEN;
@@ -249,6 +264,9 @@ int run_vmreal(const Options& options) {
         return e.code;
     } catch (const std::bad_alloc&) {
         std::fprintf(stderr, "vmreal: out of memory for vmreal's own bookkeeping\n");
+        return EXIT_RUNTIME;
+    } catch (const std::exception& e) {  // never abort: say what, if stderr can still take it
+        std::fprintf(stderr, "vmreal: %s\n", e.what());
         return EXIT_RUNTIME;
     }
 }

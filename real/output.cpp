@@ -29,16 +29,38 @@ extern "C" void remove_temp_and_die(int sig) {
     std::raise(sig);
 }
 
+// Installs the cleanup handler for the signals that end a run, except those that were ignored
+// when vmreal started (`nohup vmreal ...` ignores SIGHUP, a shell's background job SIGINT): an
+// ignored signal stays ignored, as POSIX asks of programs that catch signals.
+void install_handlers() {
+    static bool done = false;
+    if (done) return;
+    done = true;
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+        struct sigaction old {};
+        if (::sigaction(sig, nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+        struct sigaction sa {};
+        sa.sa_handler = remove_temp_and_die;
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(sig, &sa, nullptr);
+    }
+}
+
 // The slot that now holds `temp`, or -1 (no slot free, or a name too long: no cleanup on signals).
 int set_cleanup(const std::string& temp) {
     for (int i = 0; i < SLOTS; ++i) {
         if (g_temp_set[i] || temp.size() >= sizeof g_temp_path[i]) continue;
         std::memcpy(g_temp_path[i], temp.c_str(), temp.size() + 1);
         g_temp_set[i] = 1;
-        for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, remove_temp_and_die);
+        install_handlers();
         return i;
     }
     return -1;
+}
+
+// A temporary name next to FILE: ".FILE.vmreal-XXXXXX".
+std::string temp_template(const std::string& dir, const std::string& base, bool here) {
+    return (here ? "" : dir) + "." + base + ".vmreal-XXXXXX";
 }
 
 void clear_cleanup(int slot) {
@@ -48,20 +70,23 @@ void clear_cleanup(int slot) {
 }  // namespace
 
 OutputFile::OutputFile(const std::string& requested, std::string_view option) {
-    if (requested.empty() || requested == "-") return;
+    if (requested.empty() || requested == "-") return;  // (the command line refuses -o "")
     std::string path = requested;
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0) {
         if (S_ISDIR(st.st_mode)) throw RealError(fmt::format("{} {}: is a directory", option, requested), EXIT_USAGE);
-        // A device, pipe or socket (-o /dev/null, -o /dev/stdout) is written in place: renaming a
-        // file over it would replace the device node, and there is no partial file to fear.
-        const bool special = !S_ISREG(st.st_mode) || path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0;
-        if (special) {
+        // A character device, pipe or socket (-o /dev/null, -o /dev/stdout, a FIFO) is written in
+        // place: renaming a file over it would replace the node, and it keeps no old tail. Any
+        // regular file, wherever it is (/dev/shm too), is replaced whole below.
+        if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
             fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
             if (fd_ < 0) throw RealError(fmt::format("{} {}: {}", option, requested, errno_text(errno)), EXIT_USAGE);
             direct_ = true;
             return;
         }
+        if (!S_ISREG(st.st_mode))
+            throw RealError(fmt::format("{} {}: not a regular file, character device or pipe", option, requested),
+                            EXIT_USAGE);
         // Through a symbolic link, replace the file it points to, not the link.
         if (char* real = ::realpath(path.c_str(), nullptr)) {
             path = real;
@@ -72,14 +97,25 @@ OutputFile::OutputFile(const std::string& requested, std::string_view option) {
     const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
     const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
     if (base.empty()) throw RealError(fmt::format("{} {}: names a directory, not a file", option, requested), EXIT_USAGE);
+    path_ = path;
+    here_ = slash == std::string::npos;
+    dir_ = dir;
+    base_ = base;
 
-    std::string temp = (slash == std::string::npos ? "" : dir) + "." + base + ".vmreal-XXXXXX";
+    // An unnamed file in FILE's directory (O_TMPFILE): if vmreal is killed, even by SIGKILL,
+    // nothing is left behind. It gets its name at commit(). The mode is 0666 less the umask.
+    fd_ = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+    if (fd_ >= 0) return;
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT)
+        throw RealError(fmt::format("{} {}: cannot create a file in {}: {}", option, requested, dir, errno_text(errno)),
+                        EXIT_USAGE);
+    // The filesystem has no O_TMPFILE: a named temporary file, removed on errors and signals.
+    std::string temp = temp_template(dir, base, here_);
     fd_ = ::mkostemp(temp.data(), O_CLOEXEC);
     if (fd_ < 0)
         throw RealError(fmt::format("{} {}: cannot create a file in {}: {}", option, requested, dir, errno_text(errno)),
                         EXIT_USAGE);
     temp_ = temp;
-    path_ = path;
     slot_ = set_cleanup(temp_);
     // mkstemp makes the file 0600; give it the mode a plain open() would (0666 less the umask).
     const mode_t mask = ::umask(0);
@@ -90,8 +126,8 @@ OutputFile::OutputFile(const std::string& requested, std::string_view option) {
 OutputFile::~OutputFile() {
     if (direct_) ::close(fd_);
     if (path_.empty() || committed_) return;
-    ::close(fd_);
-    ::unlink(temp_.c_str());
+    if (fd_ >= 0) ::close(fd_);
+    if (!temp_.empty()) ::unlink(temp_.c_str());
     clear_cleanup(slot_);
 }
 
@@ -106,6 +142,31 @@ void OutputFile::write(std::string_view bytes) {
     }
 }
 
+// Gives the unnamed O_TMPFILE file a temporary name (linkat through /proc/self/fd, which needs no
+// privilege, unlike AT_EMPTY_PATH) so that rename() can put it over FILE atomically.
+void OutputFile::name_temp() {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        std::string temp = temp_template(dir_, base_, here_);
+        // mkstemp's letters without creating the file: a name that is free now, retried if taken.
+        static constexpr char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        static unsigned counter = 0;
+        unsigned long v = static_cast<unsigned long>(::getpid()) * 2654435761ul + ++counter * 40503ul +
+                          static_cast<unsigned long>(attempt);
+        for (std::size_t i = temp.size() - 6; i < temp.size(); ++i, v /= 62) temp[i] = letters[v % 62];
+        const std::string proc = fmt::format("/proc/self/fd/{}", fd_);
+        slot_ = set_cleanup(temp);
+        if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, temp.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+            temp_ = temp;
+            return;
+        }
+        const int err = errno;
+        clear_cleanup(slot_);
+        slot_ = -1;
+        if (err != EEXIST) throw RealError(fmt::format("writing {}: naming the new file: {}", path_, errno_text(err)));
+    }
+    throw RealError(fmt::format("writing {}: no free temporary name", path_));
+}
+
 void OutputFile::commit() {
     if (direct_) {
         const int fd = fd_;
@@ -114,6 +175,7 @@ void OutputFile::commit() {
         return;
     }
     if (path_.empty()) return;
+    if (temp_.empty()) name_temp();  // O_TMPFILE: named only now, just before the rename
     if (::close(fd_) != 0) {
         fd_ = -1;
         throw RealError(fmt::format("writing {}: {}", path_, errno_text(errno)));

@@ -1,7 +1,9 @@
 #include "builder.hpp"
 
 #include "bits.hpp"
+#include "parse.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace vmtour {
@@ -9,10 +11,36 @@ namespace vmtour {
 using bits::bit;
 
 PageTableBuilder::PageTableBuilder(Machine& m, FrameAllocator& frames) : m_(m), frames_(frames) {
-    if (m_.ctl.cr3 == 0) m_.ctl.cr3 = frames_.allocate();
+    if (m_.ctl.cr3 == 0) {
+        std::uint64_t root = 0;
+        root_error_ = new_table(true, root);
+        m_.ctl.cr3 = root;
+    }
+}
+
+// Where a table may lie: an entry holds table addresses below 2^32 in 32-bit paging and below
+// 2^MAXPHYADDR otherwise, and CR3 holds 32 bits in both 32-bit modes (SDM tables 4-3, 4-7).
+std::string PageTableBuilder::new_table(bool top, std::uint64_t& pa) {
+    const bool narrow = m_.mode->entry_size == 4 || (top && !m_.mode->canonical);
+    const unsigned width = narrow ? 32 : m_.maxphyaddr();
+    const std::uint64_t limit = bit(width);
+    if (auto next = frames_.allocate(limit)) {
+        pa = *next;
+        return {};
+    }
+    return fmt::format("no room for another page table: the next frame, {:#x}, is not below {:#x} "
+                       "(the {} physical address bits {} can hold; see 'alloc')",
+                       frames_.next(), limit, width, top ? "CR3" : "an entry");
+}
+
+std::string PageTableBuilder::write(std::uint64_t addr, std::uint64_t entry) {
+    if (m_.mem.write_entry(addr, m_.mode->entry_size, entry)) return {};
+    return fmt::format("physical memory is full: at most {} pages of 4 KB can be written "
+                       "(docs/machine-format.md, \"Limits\")", m_.mem.max_frames());
 }
 
 std::string PageTableBuilder::map(const MapRequest& r) {
+    if (!root_error_.empty()) return root_error_;
     const PagingMode& mode = *m_.mode;
     const Mmu mmu(m_);  // the walker's own rules: which levels hold leaves, where tables are
     // The level whose entries are pages of this size.
@@ -29,8 +57,12 @@ std::string PageTableBuilder::map(const MapRequest& r) {
     if (r.va + r.size - 1 < r.va || !mode.is_canonical(r.va) || !mode.is_canonical(r.va + r.size - 1))
         return fmt::format("{:#x}..{:#x} is outside the {}-bit address space or not canonical", r.va,
                            r.va + r.size - 1, mode.va_bits);
-    const unsigned max_pa_bits = mode.entry_size == 4 ? (r.page_size > 4096 ? m_.maxphyaddr() : 32) : m_.maxphyaddr();
-    if (max_pa_bits < 64 && (r.pa + r.size - 1) >> max_pa_bits)
+    // A 4 KB PTE of 32-bit paging holds 32 physical bits; its 4 MB PDE holds up to 40 (PSE-36).
+    const unsigned max_pa_bits = mode.entry_size == 4 ? (r.page_size > 4096 ? std::min(m_.maxphyaddr(), 40u) : 32)
+                                                      : m_.maxphyaddr();
+    if (r.pa + r.size - 1 < r.pa)
+        return fmt::format("PA {:#x} + size {:#x} wraps around the end of the address space", r.pa, r.size);
+    if ((r.pa + r.size - 1) >> max_pa_bits)
         return fmt::format("PA {:#x}..{:#x} does not fit in {} physical address bits", r.pa, r.pa + r.size - 1, max_pa_bits);
     for (std::uint64_t off = 0; off < r.size; off += r.page_size)
         if (auto err = map_page(mmu, r.va + off, r.pa + off, static_cast<unsigned>(leaf_level), r.flags); !err.empty())
@@ -49,9 +81,10 @@ std::string PageTableBuilder::map_page(const Mmu& mmu, std::uint64_t va, std::ui
         std::uint64_t e = m_.mem.read_entry(addr, esize);
         if (!bits::test(e, bits::P)) {
             // Upper levels grant everything (P, R/W, U/S; only P in a PAE PDPTE): the leaf decides.
-            const std::uint64_t next = frames_.allocate();
+            std::uint64_t next = 0;
+            if (auto err = new_table(false, next); !err.empty()) return err;
             e = next | bit(bits::P) | (d.pdpte_pae ? 0 : bit(bits::RW) | bit(bits::US));
-            m_.mem.write_entry(addr, esize, e);
+            if (auto err = write(addr, e); !err.empty()) return err;
         } else if (mmu.is_leaf(i, e)) {
             return fmt::format("{:#x} is already mapped by a large page in the {}", va, d.entry);
         }
@@ -73,8 +106,7 @@ std::string PageTableBuilder::map_page(const Mmu& mmu, std::uint64_t va, std::ui
     } else {
         e |= pa;
     }
-    m_.mem.write_entry(addr, esize, e);
-    return {};
+    return write(addr, e);
 }
 
 std::string parse_flags(std::string_view text, std::uint64_t& out) {
@@ -92,7 +124,7 @@ std::string parse_flags(std::string_view text, std::uint64_t& out) {
         if (!found) {
             std::string known;
             for (const auto& f : bits::FLAG_NAMES) known += fmt::format("{}{}", known.empty() ? "" : " ", f.name);
-            return fmt::format("unknown flag '{}' (known: {})", name, known);
+            return fmt::format("unknown flag '{}' (known: {})", quote(name), known);
         }
         if (comma == std::string_view::npos) break;
         text.remove_prefix(comma + 1);

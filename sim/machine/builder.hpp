@@ -7,6 +7,7 @@
 #include "walk.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace vmtour {
@@ -15,7 +16,9 @@ namespace vmtour {
 class FrameAllocator {
 public:
     explicit FrameAllocator(std::uint64_t next = 0x100000) : next_(next) {}
-    std::uint64_t allocate() {
+    // The next frame if it ends at or below `limit` (where an entry can still point), else nullopt.
+    std::optional<std::uint64_t> allocate(std::uint64_t limit) {
+        if (next_ >= limit || limit - next_ < PhysMem::FRAME_SIZE) return std::nullopt;
         const std::uint64_t pa = next_;
         next_ += PhysMem::FRAME_SIZE;
         return pa;
@@ -36,7 +39,7 @@ struct MapRequest {
 
 class PageTableBuilder {
 public:
-    // Allocates the top-level table if CR3 is 0.
+    // Allocates the top-level table if CR3 is 0 (if it cannot, map() says why).
     PageTableBuilder(Machine& m, FrameAllocator& frames);
 
     // Returns an empty string, or why the request cannot be mapped (bad alignment, a page size
@@ -45,9 +48,13 @@ public:
 
 private:
     std::string map_page(const Mmu& mmu, std::uint64_t va, std::uint64_t pa, unsigned leaf_level, std::uint64_t flags);
+    // A frame for a new table that an entry (or CR3, for the top one) can hold, or the reason not.
+    std::string new_table(bool top, std::uint64_t& pa);
+    std::string write(std::uint64_t addr, std::uint64_t entry);
 
     Machine& m_;
     FrameAllocator& frames_;
+    std::string root_error_;  // the top-level table could not be allocated
 };
 
 // Parses "rw,us,xd" (names from bits::FLAG_NAMES) into entry bits; error text on failure.

@@ -12,7 +12,8 @@
 namespace vmtour {
 
 struct Control {
-    std::uint64_t cr3 = 0;      // physical address of the top-level table (flag bits ignored)
+    std::uint64_t cr3 = 0;      // the top-level table's address, with PWT/PCD or a PCID in 11:0
+    bool cr4_pcide = false;     // CR4.PCIDE: CR3 bits 11:0 are a PCID (4/5-level paging only)
     bool cr0_wp = true;         // CR0.WP: supervisor writes honour R/W
     bool cr4_pse = true;        // CR4.PSE: 4 MB pages in 32-bit paging
     bool cr4_smep = false;      // CR4.SMEP: no supervisor fetches from user pages
@@ -43,8 +44,13 @@ struct Machine {
     std::string name;  // where it came from: a file name or "built-in 2-level example"
 
     unsigned maxphyaddr() const { return ctl.maxphyaddr ? ctl.maxphyaddr : mode->default_maxphyaddr; }
-    // CR3's table address: bits 31:12 (32-bit), 31:5 (PAE) or M-1:12 (64-bit).
+    // CR3's table address: bits 31:12 (32-bit), 31:5 (PAE) or M-1:12 (64-bit). The 32-bit modes
+    // ignore bits 63:32 (SDM tables 4-3, 4-7); the flag bits (PWT, PCD) or the PCID are not part
+    // of the address.
     std::uint64_t root() const;
+    // CR3 bits that a MOV to CR3 may not set: 63:MAXPHYADDR in 4/5-level paging (bit 63 is the
+    // no-flush hint when CR4.PCIDE=1, and is not stored), none in the 32-bit modes (SDM 4.5.2).
+    std::uint64_t cr3_reserved() const;
 };
 
 }  // namespace vmtour

@@ -36,13 +36,14 @@ struct BitSetting {
 constexpr BitSetting BIT_SETTINGS[] = {
     {"cr0.wp", &Control::cr0_wp},     {"cr4.pse", &Control::cr4_pse},     {"cr4.smep", &Control::cr4_smep},
     {"cr4.smap", &Control::cr4_smap}, {"efer.nxe", &Control::efer_nxe}, {"rflags.ac", &Control::rflags_ac},
+    {"cr4.pcide", &Control::cr4_pcide},
 };
-
-constexpr std::uint64_t MAX_MAPPED_PAGES = std::uint64_t{1} << 20;
 
 class Parser {
 public:
-    Parser(std::string_view name) : name_(name) {}
+    Parser(std::string_view name, const MachineLimits& limits) : name_(name), limits_(limits) {
+        m_.mem.set_max_frames(limits.max_frames);
+    }
 
     Parsed<Machine> run(std::string_view text) {
         std::size_t pos = 0;
@@ -101,7 +102,7 @@ private:
                 return fail("the first line must be 'vmtour-machine {}' (is this a machine file?)", MACHINE_FORMAT_VERSION);
             if (!words_count(w, 2, 2, "vmtour-machine VERSION")) return;
             if (w[1] != fmt::format("{}", MACHINE_FORMAT_VERSION))
-                return fail("format version '{}' is not supported (this vmsim reads version {})", w[1], MACHINE_FORMAT_VERSION);
+                return fail("format version '{}' is not supported (this vmsim reads version {})", quote(w[1]), MACHINE_FORMAT_VERSION);
             have_header_ = true;
             return;
         }
@@ -117,20 +118,20 @@ private:
         if (key == "map") return map_line(w);
         if (key == "expect") return expect_line(w);
         if (!key.empty() && (std::isdigit(static_cast<unsigned char>(key[0])))) return table_entry(w);
-        fail("unknown line '{}' (see docs/machine-format.md)", key);
+        fail("unknown line '{}' (see docs/machine-format.md)", quote(key));
     }
 
     void set_mode(const std::vector<std::string_view>& w) {
         if (!words_count(w, 2, 2, "mode 2level|pae|4level|5level")) return;
         setting_once("mode");
         m_.mode = find_mode(w[1]);
-        if (!m_.mode) fail("unknown mode '{}' (2level, pae, 4level or 5level)", w[1]);
+        if (!m_.mode) fail("unknown mode '{}' (2level, pae, 4level or 5level)", quote(w[1]));
     }
 
     void set_bit(const std::vector<std::string_view>& w, const BitSetting& b) {
         if (!words_count(w, 2, 2, fmt::format("{} 0|1", b.name))) return;
         setting_once(b.name);
-        if (w[1] != "0" && w[1] != "1") return fail("{} must be 0 or 1, not '{}'", b.name, w[1]);
+        if (w[1] != "0" && w[1] != "1") return fail("{} must be 0 or 1, not '{}'", b.name, quote(w[1]));
         m_.ctl.*b.field = w[1] == "1";
     }
 
@@ -156,23 +157,24 @@ private:
             return false;
         }
         body_started_ = true;
-        if (cr3_) {
-            if (*cr3_ % m_.mode->cr3_align) {
-                fail("cr3 {:#x} is not aligned to {} bytes", *cr3_, m_.mode->cr3_align);
-                return false;
-            }
-            if (m_.mode->entry_size == 4 && *cr3_ >> 32) {
-                fail("cr3 {:#x} does not fit in 32 bits", *cr3_);
-                return false;
-            }
-            m_.ctl.cr3 = *cr3_;
+        // CR3 is taken as a MOV to CR3 would take it: flag bits (PWT, PCD) or a PCID in 11:0, bits
+        // 63:32 ignored in the 32-bit modes; reserved bits make every walk the MOV's #GP (walk.cpp).
+        if (m_.ctl.cr4_pcide && !m_.mode->canonical) {
+            fail("cr4.pcide 1 needs 4-level or 5-level paging (SDM 4.10.1)");
+            return false;
         }
+        if (cr3_) m_.ctl.cr3 = *cr3_;
         if (alloc_ && *alloc_ % PhysMem::FRAME_SIZE) {
             fail("alloc {:#x} is not 4 KB aligned", *alloc_);
             return false;
         }
         frames_ = FrameAllocator(alloc_.value_or(0x100000));
         return true;
+    }
+
+    std::string memory_full() const {
+        return fmt::format("physical memory is full: a machine file may write at most {} pages of 4 KB "
+                           "(docs/machine-format.md, \"Limits\")", m_.mem.max_frames());
     }
 
     bool write_entry(std::uint64_t pa, std::uint64_t value) {
@@ -185,7 +187,10 @@ private:
             fail("value {:#x} does not fit in a 4-byte entry", value);
             return false;
         }
-        m_.mem.write_entry(pa, size, value);
+        if (!m_.mem.write_entry(pa, size, value)) {
+            fail("{}", memory_full());
+            return false;
+        }
         return true;
     }
 
@@ -241,9 +246,9 @@ private:
         }
         // Each page is an entry to write: keep a file from asking for billions of them.
         const std::uint64_t pages = r.page_size ? r.size / r.page_size : 0;
-        if (pages > MAX_MAPPED_PAGES - mapped_pages_)
+        if (pages > limits_.max_mapped_pages - mapped_pages_)
             return fail("map lines may create at most {} pages in one file (this line asks for {}; use larger pages)",
-                        MAX_MAPPED_PAGES, pages);
+                        limits_.max_mapped_pages, pages);
         mapped_pages_ += pages;
         if (!builder_) builder_.emplace(m_, *frames_);
         if (auto err = builder_->map(r); !err.empty()) fail("{}", err);
@@ -287,6 +292,7 @@ private:
     }
 
     std::string_view name_;
+    MachineLimits limits_;
     unsigned line_no_ = 0;
     std::string error_;
     Machine m_;
@@ -303,7 +309,9 @@ private:
 
 }  // namespace
 
-Parsed<Machine> parse_machine(std::string_view text, std::string_view name) { return Parser(name).run(text); }
+Parsed<Machine> parse_machine(std::string_view text, std::string_view name, const MachineLimits& limits) {
+    return Parser(name, limits).run(text);
+}
 
 Parsed<Machine> load_machine(const std::string& path) {
     auto text = read_input(path, "machine file");
@@ -316,7 +324,9 @@ std::string dump_machine(const Machine& m) {
     std::string out = fmt::format("vmtour-machine {}\n# {}{}\nmode {}\ncr3 {:#x}\n", MACHINE_FORMAT_VERSION,
                                   mode.title, m.name.empty() ? "" : fmt::format(", from {}", m.name), mode.key,
                                   m.ctl.cr3);
-    for (const auto& b : BIT_SETTINGS) out += fmt::format("{} {}\n", b.name, m.ctl.*b.field ? 1 : 0);
+    for (const auto& b : BIT_SETTINGS)
+        if (b.field != &Control::cr4_pcide || m.ctl.cr4_pcide)  // written only when set: older dumps stay the same
+            out += fmt::format("{} {}\n", b.name, m.ctl.*b.field ? 1 : 0);
     out += fmt::format("maxphyaddr {}\n", m.maxphyaddr());
 
     // Depth-first from CR3, each table once, in the order a walk meets them.

@@ -2,6 +2,7 @@
 // error message instead of throwing, so each front end can turn it into its own one-line error.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -24,8 +25,19 @@ Parsed<std::uint64_t> parse_u64(std::string_view text);
 // (an optional trailing "iB" or "B" is accepted: "64MiB"). Rejects 0 unless allow_zero.
 Parsed<std::uint64_t> parse_size(std::string_view text, bool allow_zero = false);
 
-// The whole text of PATH, or of standard input for "-". Errors: "PATH: cannot open the WHAT".
-Parsed<std::string> read_input(const std::string& path, std::string_view what);
+// Inputs larger than this are refused: 256 MiB, far above a real process's snapshot (a few MiB)
+// and small enough that /dev/zero or an endless pipe cannot take the machine's memory.
+inline constexpr std::size_t MAX_INPUT_BYTES = std::size_t{256} << 20;
+
+// The whole text of PATH, or of standard input for "-", at most `limit` bytes. Every file a
+// command reads goes through here. Errors, one line each: "PATH: cannot open the WHAT: REASON",
+// "PATH: is a directory, not a WHAT", "PATH: the WHAT is larger than 256M; refused (...)".
+Parsed<std::string> read_input(const std::string& path, std::string_view what,
+                               std::size_t limit = MAX_INPUT_BYTES);
+
+// TEXT made safe to quote in a one-line message: printable ASCII and whole UTF-8 characters as
+// they are, every other byte (a control character, half a UTF-8 character) as \xNN.
+std::string quote(std::string_view text);
 
 // "4K", "2M", "1G" for sizes that are whole powers of 1024 multiples, else the byte count.
 std::string format_size(std::uint64_t bytes);

@@ -1,46 +1,79 @@
 #include "physmem.hpp"
 
+#include <utility>
+
 namespace vmtour {
 
-PhysMem::PhysMem() : dense_(std::make_unique<std::unique_ptr<Chunk>[]>(DENSE_CHUNKS)) {}
-PhysMem::~PhysMem() = default;
-PhysMem::PhysMem(PhysMem&&) noexcept = default;
-PhysMem& PhysMem::operator=(PhysMem&&) noexcept = default;
+namespace {
+constexpr unsigned INITIAL_BITS = 4;  // 16 slots
+}
 
-const PhysMem::Chunk* PhysMem::sparse_chunk(std::uint64_t top) const {
-    auto it = sparse_.find(top);
-    return it == sparse_.end() ? nullptr : it->second.get();
+PhysMem::PhysMem()
+    : slots_(std::make_unique<Slot[]>(std::size_t{1} << INITIAL_BITS)),
+      mask_((std::size_t{1} << INITIAL_BITS) - 1),
+      shift_(64 - INITIAL_BITS) {}
+PhysMem::~PhysMem() = default;
+
+// A moved-from memory is empty, not broken: the walker may still read it.
+PhysMem::PhysMem(PhysMem&& o) noexcept : PhysMem() { *this = std::move(o); }
+PhysMem& PhysMem::operator=(PhysMem&& o) noexcept {
+    std::swap(slots_, o.slots_);
+    std::swap(mask_, o.mask_);
+    std::swap(shift_, o.shift_);
+    std::swap(frames_, o.frames_);
+    std::swap(max_frames_, o.max_frames_);
+    return *this;
+}
+
+std::size_t PhysMem::allocated_bytes() const {
+    return frames_.size() * FRAME_SIZE + (mask_ + 1) * sizeof(Slot) +
+           frames_.capacity() * sizeof(frames_[0]);
+}
+
+// Doubles the slot table and puts every frame back (keys are unique, so no comparisons).
+void PhysMem::grow() {
+    const std::size_t count = (mask_ + 1) * 2;
+    auto old = std::exchange(slots_, std::make_unique<Slot[]>(count));
+    const std::size_t old_count = mask_ + 1;
+    mask_ = count - 1;
+    --shift_;
+    for (std::size_t i = 0; i < old_count; ++i) {
+        if (!old[i].key) continue;
+        std::size_t j = slot_of(old[i].key - 1);
+        while (slots_[j].key) j = (j + 1) & mask_;
+        slots_[j] = old[i];
+    }
 }
 
 std::uint8_t* PhysMem::frame_for_write(std::uint64_t pfn) {
-    const std::uint64_t top = pfn >> CHUNK_BITS;
-    std::unique_ptr<Chunk>* slot;
-    if (top < DENSE_CHUNKS) {
-        slot = &dense_[top];
-    } else {
-        slot = &sparse_[top];
+    std::size_t i = slot_of(pfn);
+    for (; slots_[i].key; i = (i + 1) & mask_)
+        if (slots_[i].key == pfn + 1) return slots_[i].bytes;
+    if (frames_.size() >= max_frames_) return nullptr;
+    if ((frames_.size() + 1) * 2 > mask_ + 1) {  // keep the table at most half full
+        grow();
+        i = slot_of(pfn);
+        while (slots_[i].key) i = (i + 1) & mask_;
     }
-    if (!*slot) *slot = std::make_unique<Chunk>();
-    std::uint8_t*& f = (*slot)->frames[pfn & (CHUNK_FRAMES - 1)];
-    if (!f) {
-        storage_.push_back(std::make_unique<std::uint8_t[]>(FRAME_SIZE));  // zero-filled
-        f = storage_.back().get();
-        ++frames_;
-    }
-    return f;
+    frames_.push_back(std::make_unique<std::uint8_t[]>(FRAME_SIZE));  // zero-filled
+    slots_[i] = Slot{pfn + 1, frames_.back().get()};
+    return slots_[i].bytes;
 }
 
-void PhysMem::write64(std::uint64_t pa, std::uint64_t v) {
-    std::memcpy(frame_for_write(pa >> FRAME_SHIFT) + (pa & (FRAME_SIZE - 1)), &v, sizeof v);
+bool PhysMem::write64(std::uint64_t pa, std::uint64_t v) {
+    std::uint8_t* f = frame_for_write(pa >> FRAME_SHIFT);
+    if (f) std::memcpy(f + (pa & (FRAME_SIZE - 1)), &v, sizeof v);
+    return f != nullptr;
 }
 
-void PhysMem::write32(std::uint64_t pa, std::uint32_t v) {
-    std::memcpy(frame_for_write(pa >> FRAME_SHIFT) + (pa & (FRAME_SIZE - 1)), &v, sizeof v);
+bool PhysMem::write32(std::uint64_t pa, std::uint32_t v) {
+    std::uint8_t* f = frame_for_write(pa >> FRAME_SHIFT);
+    if (f) std::memcpy(f + (pa & (FRAME_SIZE - 1)), &v, sizeof v);
+    return f != nullptr;
 }
 
-void PhysMem::write_entry(std::uint64_t pa, unsigned size, std::uint64_t v) {
-    if (size == 8) write64(pa, v);
-    else write32(pa, static_cast<std::uint32_t>(v));
+bool PhysMem::write_entry(std::uint64_t pa, unsigned size, std::uint64_t v) {
+    return size == 8 ? write64(pa, v) : write32(pa, static_cast<std::uint32_t>(v));
 }
 
 }  // namespace vmtour

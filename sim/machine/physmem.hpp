@@ -1,17 +1,18 @@
 // Sparse simulated physical memory: only the 4 KB frames that were written exist, and every other
 // byte reads as zero (an all-zero entry is "not present", as on a machine with cleared tables).
 //
-// Lookups are a two-level radix: frame number >> 16 picks a chunk of 65536 frame pointers
-// (256 MB of physical space), the low 16 bits pick the frame. Chunks below 1 TB sit in a vector,
-// higher ones in a hash map, so the walker's hot path is three dependent loads.
+// Frames are found through an open-addressing hash table from frame number to the frame's bytes
+// (linear probing, at most half full). Memory is proportional to the frames written, wherever
+// they are in the 2^52-frame space: 4 KB per frame plus 32 bytes or so of table. The walker's hot
+// path is a multiply, the slot's load (key and pointer side by side) and the entry's load.
+//
+// At most max_frames() frames can be written (MAX_FRAMES unless set lower): a write that needs
+// one more frame does nothing and returns false, so a small file cannot ask for gigabytes.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <cstring>
-#include <functional>
 #include <memory>
-#include <unordered_map>
 #include <vector>
 
 namespace vmtour {
@@ -20,6 +21,9 @@ class PhysMem {
 public:
     static constexpr unsigned FRAME_SHIFT = 12;
     static constexpr std::uint64_t FRAME_SIZE = std::uint64_t{1} << FRAME_SHIFT;
+    // 262144 frames = 1 GiB of page tables: far above what a real process's snapshot holds
+    // (docs/machine-format.md, "Limits").
+    static constexpr std::size_t MAX_FRAMES = std::size_t{1} << 18;
 
     PhysMem();
     ~PhysMem();
@@ -45,36 +49,45 @@ public:
     std::uint64_t read_entry(std::uint64_t pa, unsigned size) const {
         return size == 8 ? read64(pa) : read32(pa);
     }
-    void write64(std::uint64_t pa, std::uint64_t v);
-    void write32(std::uint64_t pa, std::uint32_t v);
-    void write_entry(std::uint64_t pa, unsigned size, std::uint64_t v);
+    // False (and nothing written) when the write needs a new frame and max_frames() are in use.
+    [[nodiscard]] bool write64(std::uint64_t pa, std::uint64_t v);
+    [[nodiscard]] bool write32(std::uint64_t pa, std::uint32_t v);
+    [[nodiscard]] bool write_entry(std::uint64_t pa, unsigned size, std::uint64_t v);
 
     bool has_frame(std::uint64_t pfn) const { return frame(pfn) != nullptr; }
-    std::size_t frame_count() const { return frames_; }
+    std::size_t frame_count() const { return frames_.size(); }
+    std::size_t max_frames() const { return max_frames_; }
+    void set_max_frames(std::size_t n) { max_frames_ = n; }
+    // Bytes this memory holds on the heap (frames and the index), for tests and fuzz invariants.
+    std::size_t allocated_bytes() const;
 
     // The frame's bytes, or nullptr if it was never written.
     const std::uint8_t* frame(std::uint64_t pfn) const {
-        const std::uint64_t top = pfn >> CHUNK_BITS;
-        const Chunk* c = top < DENSE_CHUNKS ? dense_[top].get() : sparse_chunk(top);
-        return c ? c->frames[pfn & (CHUNK_FRAMES - 1)] : nullptr;
+        for (std::size_t i = slot_of(pfn);; i = (i + 1) & mask_) {
+            const Slot& s = slots_[i];
+            if (s.key == pfn + 1) return s.bytes;
+            if (s.key == 0) return nullptr;
+        }
     }
 
 private:
-    static constexpr unsigned CHUNK_BITS = 16;
-    static constexpr std::uint64_t CHUNK_FRAMES = std::uint64_t{1} << CHUNK_BITS;
-    static constexpr std::uint64_t DENSE_CHUNKS = 4096;  // 4096 chunks * 256 MB = 1 TB
-
-    struct Chunk {
-        std::array<std::uint8_t*, CHUNK_FRAMES> frames{};
+    struct Slot {
+        std::uint64_t key = 0;  // frame number + 1; 0 marks an empty slot
+        std::uint8_t* bytes = nullptr;
     };
 
-    const Chunk* sparse_chunk(std::uint64_t top) const;
+    // Fibonacci hashing: the top bits of pfn * 2^64/phi spread neighbouring frames apart.
+    std::size_t slot_of(std::uint64_t pfn) const {
+        return static_cast<std::size_t>((pfn * 0x9e3779b97f4a7c15ull) >> shift_);
+    }
     std::uint8_t* frame_for_write(std::uint64_t pfn);
+    void grow();
 
-    std::unique_ptr<std::unique_ptr<Chunk>[]> dense_;  // DENSE_CHUNKS slots: a fixed bound, one load
-    std::unordered_map<std::uint64_t, std::unique_ptr<Chunk>> sparse_;
-    std::vector<std::unique_ptr<std::uint8_t[]>> storage_;  // owns every frame
-    std::size_t frames_ = 0;
+    std::unique_ptr<Slot[]> slots_;
+    std::size_t mask_ = 0;   // slot count - 1 (a power of two)
+    unsigned shift_ = 0;     // 64 - log2(slot count)
+    std::vector<std::unique_ptr<std::uint8_t[]>> frames_;  // owns every frame
+    std::size_t max_frames_ = MAX_FRAMES;
 };
 
 }  // namespace vmtour

@@ -11,9 +11,41 @@ using bits::bit;
 using bits::range;
 
 std::uint64_t Machine::root() const {
-    const unsigned hi = mode->entry_size == 4 ? 31 : std::min(maxphyaddr(), 52u) - 1;
+    const unsigned hi = mode->canonical ? std::min(maxphyaddr(), 52u) - 1 : 31;
     const unsigned lo = mode->cr3_align == 32 ? 5 : bits::PAGE_SHIFT;
     return ctl.cr3 & range(hi, lo);
+}
+
+std::uint64_t Machine::cr3_reserved() const {
+    if (!mode->canonical) return 0;
+    return ctl.cr3 & range(ctl.cr4_pcide ? 62 : 63, maxphyaddr());
+}
+
+// The MOV to CR3 (SDM 4.4.1, 4.5.2): reserved CR3 bits make it fail with #GP(0); in PAE paging it
+// also loads the four PDPTEs into registers, and a present PDPTE with a reserved bit (2:1, 8:5,
+// 63:MAXPHYADDR; a PDPTE has no XD) fails it the same way. Walks then use the registers.
+void Mmu::load_cr3() {
+    if (const std::uint64_t bad = m_.cr3_reserved()) {
+        load_ok_ = false;
+        load_fault_.fault = Fault{FaultReason::Cr3Reserved, true, 0, -1, bad};
+        return;
+    }
+    if (!lv_[0].from_register) return;
+    for (unsigned i = 0; i < pdpte_.size(); ++i) {
+        const std::uint64_t addr = root_ + i * 8;
+        pdpte_[i] = m_.mem.read64(addr);
+        const std::uint64_t rsvd = pdpte_[i] & lv_[0].rsvd_table;
+        if (!bits::test(pdpte_[i], bits::P) || !rsvd || !load_ok_) continue;
+        load_ok_ = false;
+        load_fault_.step_count = 1;
+        load_fault_.steps[0] = Step{0, root_, i, addr, pdpte_[i], StepKind::Reserved, 0, rsvd, Perms{}};
+        load_fault_.fault = Fault{FaultReason::PdpteReserved, true, 0, 0, rsvd};
+    }
+}
+
+std::uint64_t Mmu::top_entry(unsigned index) const {
+    if (lv_[0].from_register) return pdpte_[index & 3];
+    return m_.mem.read_entry(root_ + std::uint64_t{index} * mode_.entry_size, mode_.entry_size);
 }
 
 Mmu::Mmu(const Machine& m) : m_(m), mode_(*m.mode), levels_(m.mode->level_count), root_(m.root()) {
@@ -40,6 +72,7 @@ Mmu::Mmu(const Machine& m) : m_(m), mode_(*m.mode), levels_(m.mode->level_count)
         const bool last = i + 1 == mode_.level_count;
         l.pse36 = d.pse36;
         l.no_perms = d.pdpte_pae ? bit(bits::RW) | bit(bits::US) : 0;
+        l.from_register = d.pdpte_pae;
         if (last) l.leaf_test = bit(bits::P);
         else if (d.large_leaf && (!d.needs_pse || m.ctl.cr4_pse)) l.leaf_test = bit(bits::PS);
         else l.leaf_test = 0;
@@ -61,6 +94,7 @@ Mmu::Mmu(const Machine& m) : m_(m), mode_(*m.mode), levels_(m.mode->level_count)
             l.frame_leaf = range(phys_hi, d.shift);
         }
     }
+    load_cr3();
 }
 
 // The walk (SDM 4.3-4.6). One loop for every mode: each level reads one entry, stops on P=0 or a
@@ -72,13 +106,22 @@ std::uint64_t Mmu::run(std::uint64_t va, Access access, Walk* w) const {
     auto fail = [&](FaultReason reason, int level, std::uint32_t code) {
         if constexpr (Record) {
             w->ok = false;
-            w->fault = Fault{reason, reason == FaultReason::NonCanonical, code, level};
+            w->fault = Fault{reason, reason == FaultReason::NonCanonical, code, level, 0};
         }
         return NO_TRANSLATION;
     };
     auto perms_of = [&](std::uint64_t and_bits, std::uint64_t or_bits) {
         return Perms{bits::test(and_bits, bits::US), bits::test(and_bits, bits::RW), !(or_bits & xd_mask_)};
     };
+    if (!load_ok_) [[unlikely]] {
+        if constexpr (Record) {
+            const Walk keep = *w;
+            *w = load_fault_;
+            w->va = keep.va;
+            w->access = keep.access;
+        }
+        return NO_TRANSLATION;
+    }
     if (!mode_.is_canonical(va)) return fail(FaultReason::NonCanonical, -1, 0);
 
     const PhysMem& mem = m_.mem;
@@ -89,7 +132,9 @@ std::uint64_t Mmu::run(std::uint64_t va, Access access, Walk* w) const {
     for (unsigned i = 0; i < levels_; ++i, ++l) {
         const unsigned index = static_cast<unsigned>((va >> l->shift) & l->index_mask);
         const std::uint64_t entry_addr = table + std::uint64_t{index} * EntrySize;
-        const std::uint64_t raw = EntrySize == 8 ? mem.read64(entry_addr) : mem.read32(entry_addr);
+        std::uint64_t raw;
+        if (EntrySize == 8 && l->from_register) raw = pdpte_[index];
+        else raw = EntrySize == 8 ? mem.read64(entry_addr) : mem.read32(entry_addr);
         Step* s = nullptr;
         if constexpr (Record) {
             s = &w->steps[w->step_count++];
@@ -237,6 +282,11 @@ std::string describe(const Fault& f, const Walk& w, const PagingMode& mode) {
         return fmt::format("{} from a user page while CR4.SMEP=1", what);
     case FaultReason::Smap:
         return fmt::format("{} of a user page while CR4.SMAP=1 and EFLAGS.AC=0", what);
+    case FaultReason::Cr3Reserved:
+        return fmt::format("CR3 reserved bits {:#x} set: the MOV to CR3 failed (SDM 4.5.2)", f.reserved);
+    case FaultReason::PdpteReserved:
+        return fmt::format("PDPTE {} has reserved bits {:#x}: the MOV to CR3 failed (SDM 4.4.1)",
+                           at ? at->index : 0, f.reserved);
     }
     return "fault";
 }
@@ -251,7 +301,7 @@ std::vector<EntryUpdate> apply_accessed_dirty(Machine& m, const Walk& w) {
         if (m.mode->level[s.level].pdpte_pae) continue;
         if (s.kind == StepKind::Leaf && w.access.type == AccessType::Write) v |= bit(bits::D);
         if (v != s.raw) {
-            m.mem.write_entry(s.entry_addr, m.mode->entry_size, v);
+            if (!m.mem.write_entry(s.entry_addr, m.mode->entry_size, v)) continue;  // never: the frame exists
             changed.push_back({s.level, s.entry_addr, s.raw, v});
         }
     }

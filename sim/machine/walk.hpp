@@ -54,6 +54,8 @@ enum class FaultReason {
     NoExecute,          // instruction fetch from an XD page
     Smep,               // supervisor fetch from a user page with CR4.SMEP
     Smap,               // supervisor data access to a user page with CR4.SMAP and AC=0
+    Cr3Reserved,        // #GP at the MOV to CR3: CR3 bits 63:MAXPHYADDR set (4/5-level paging)
+    PdpteReserved,      // #GP at the MOV to CR3: a present PAE PDPTE has a reserved bit set
 };
 
 // #PF error code bits (SDM 4.7, figure 4-12).
@@ -70,6 +72,7 @@ struct Fault {
     bool general_protection = false;  // #GP instead of #PF (no error code, CR2 unchanged)
     std::uint32_t error_code = 0;     // #PF error code
     int level = -1;                   // the level where the walk stopped, -1 if none
+    std::uint64_t reserved = 0;       // Cr3Reserved: the CR3 bits that are reserved and set
 };
 
 struct Translation {
@@ -110,6 +113,11 @@ public:
     bool leaf_allowed(unsigned level) const { return lv_[level].leaf_test != 0; }
     std::uint64_t next_table(std::uint64_t raw) const { return raw & frame_table_; }
     const Machine& machine() const { return m_; }
+    // The MOV to CR3 that loaded this machine: nullptr if it succeeded, else its #GP (a reserved
+    // CR3 bit, or a bad PAE PDPTE with the PDPTE in step 0 of the returned walk).
+    const Walk* cr3_fault() const { return load_ok_ ? nullptr : &load_fault_; }
+    // An entry of the top table as the walk sees it: PAE's PDPTEs come from the PDPTE registers.
+    std::uint64_t top_entry(unsigned index) const;
 
 private:
     template <bool Record, unsigned EntrySize>
@@ -126,7 +134,10 @@ private:
         std::uint64_t frame_leaf;   // the page frame's bits in a leaf
         std::uint64_t no_perms;     // R/W and U/S for a PAE PDPTE, which has neither (read as 1)
         bool pse36;
+        bool from_register;         // PAE PDPTE: read from the PDPTE registers, not memory
     };
+    void load_cr3();
+
     const Machine& m_;
     const PagingMode& mode_;
     std::array<Level, 5> lv_{};
@@ -135,6 +146,9 @@ private:
     std::uint64_t frame_table_;     // the next table's address bits
     std::uint64_t xd_mask_;         // bit 63 when EFER.NXE=1 and the mode has XD, else 0
     unsigned pse36_bits_;           // how many physical bits above 31 a 4 MB PDE carries
+    std::array<std::uint64_t, 4> pdpte_{};  // PAE's PDPTE registers (SDM 4.4.1)
+    bool load_ok_ = true;           // the MOV to CR3 succeeded
+    Walk load_fault_;               // else: its #GP, as a walk with no access
 };
 
 // Convenience for one-off walks (builds an Mmu each call).

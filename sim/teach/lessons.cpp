@@ -153,12 +153,10 @@ Parsed<std::vector<Lesson>> load_lessons(const std::string& dir) {
         std::smatch m;
         if (!entry.is_directory() || !std::regex_match(slug, m, folder_re)) continue;
         Lesson l{static_cast<unsigned>(std::stoul(m[1].str())), slug, entry.path().string(), slug, {}};
-        auto read = [&](const char* file, std::string& text) {
-            std::ifstream in(entry.path() / file, std::ios::binary);
-            std::ostringstream ss;
-            ss << in.rdbuf();
-            text = ss.str();
-            return static_cast<bool>(in);
+        auto read = [&](const char* file, std::string& text) {  // the one bounded reader (parse.hpp)
+            auto got = read_input((entry.path() / file).string(), "lesson file");
+            text = std::move(got.value);
+            return got.error.empty();
         };
         std::string readme, exercises;
         if (!read("README.md", readme) || !read("exercises.txt", exercises)) {

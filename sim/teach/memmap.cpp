@@ -61,7 +61,9 @@ char cell_symbol(const Mmu& mmu, std::uint64_t va, unsigned level, Searched& emp
     Perms perms;
     for (unsigned i = 0;; ++i) {
         const LevelDesc& d = mode.level[i];
-        const std::uint64_t raw = m.mem.read_entry(table + std::uint64_t{d.index(va)} * mode.entry_size, mode.entry_size);
+        // The top level through the Mmu: PAE's PDPTEs are the registers loaded at the CR3 write.
+        const std::uint64_t raw = i == 0 ? mmu.top_entry(d.index(va))
+                                         : m.mem.read_entry(table + std::uint64_t{d.index(va)} * mode.entry_size, mode.entry_size);
         if (!bits::test(raw, bits::P)) return '.';
         perms = narrow(perms, raw, d);
         if (mmu.is_leaf(i, raw)) return page_symbol(perms);
@@ -101,6 +103,10 @@ std::optional<MemoryMap::LargePage> large_page_at(const Mmu& mmu, std::uint64_t 
 MemoryMap memory_map(const Machine& m, std::span<const unsigned> zoom, std::string& error) {
     const PagingMode& mode = *m.mode;
     const Mmu mmu(m);
+    if (const Walk* gp = mmu.cr3_fault()) {
+        error = fmt::format("#GP: {}", describe(gp->fault, *gp, mode));
+        return {};
+    }
     // The default view: the top level, or PAE's page directories (its PDPT has only 4 entries).
     unsigned level = mode.top().bits < 4 ? 1 : 0;
     std::uint64_t base = 0;

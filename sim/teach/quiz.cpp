@@ -156,7 +156,8 @@ void Generator::restrict_directory(const Path& table_path, std::vector<std::size
     const Step& s = w.steps[table_path.size() - 1];
     const unsigned what = static_cast<unsigned>(rng_.below(mode_.has_xd ? 3 : 2));
     const std::uint64_t raw = what == 0 ? s.raw & ~bit(bits::RW) : what == 1 ? s.raw & ~bit(bits::US) : s.raw | bit(bits::XD);
-    quiz_.machine.mem.write_entry(s.entry_addr, mode_.entry_size, raw);
+    if (!quiz_.machine.mem.write_entry(s.entry_addr, mode_.entry_size, raw))  // the entry's frame exists
+        throw std::logic_error("quiz: cannot rewrite an entry");
     for (std::size_t i : members) {
         Perms& p = leaves_[i].perms;
         if (what == 0) p.writable = false;
@@ -279,7 +280,8 @@ std::string question_text(const Question& q) {
 
 std::string answer_text(const Machine& m, const Walk& w) {
     if (w.ok) return fmt::format("{:#x} (a {} page)", w.translation.pa, format_size(w.translation.page_size));
-    if (w.fault.general_protection) return "#GP: the address is not canonical";
+    if (w.fault.reason == FaultReason::NonCanonical) return "#GP: the address is not canonical";
+    if (w.fault.general_protection) return fmt::format("#GP: {}", describe(w.fault, w, *m.mode));
     return fmt::format("#PF, error code {:#x}: {}", w.fault.error_code, describe(w.fault, w, *m.mode));
 }
 

@@ -83,11 +83,9 @@ Lesson pick(const LessonOptions& o) {
 }
 
 std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw InputError(fmt::format("{}: cannot read it", p.string()));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    auto text = read_input(p.string(), "file");  // bounded, like every input (parse.hpp)
+    if (!text) throw InputError(text.error);
+    return std::move(text.value);
 }
 
 // `vmsim` and `vmreal` in exercises are the ones built next to this vmsim (BUILD and BUILD/real).

@@ -131,7 +131,8 @@ void setup_quiz(CLI::App& app, Runner& run) {
     auto* cmd = app.add_subcommand("quiz", "A paging problem to solve by hand: a machine and addresses to translate");
     cmd->add_option("--levels,-l", o->levels, "Paging mode: 2 (32-bit), 3 (PAE), 4 or 5 (default 2)")
         ->check(CLI::IsMember({2u, 3u, 4u, 5u}));
-    cmd->add_option("--seed", o->seed, "Which problem: the same seed gives the same problem on every machine (default 1)");
+    cmd->add_option("--seed", o->seed, "Which problem: the same seed gives the same problem on every machine (default 1)")
+        ->check(unsigned_number());
     cmd->add_option("--count,-n", o->count, "How many addresses (1 to 16, default 5)")->check(CLI::Range(1u, 16u));
     cmd->add_flag("--huge", o->huge, "Add large pages: 4 MB (2-level) or 2 MB, and 1 GB in 4/5-level");
     cmd->add_flag("--faults", o->faults,

@@ -172,7 +172,16 @@ void setup_translate(CLI::App& app, Runner& run) {
                   "After a successful walk, set the Accessed (and for writes Dirty) bits as the CPU does, "
                   "and show which entries changed (the default explain mode changes nothing)");
     cmd->add_option("--svg", o->svg, "Also draw the walk as a picture (SVG) in FILE (one address)");
-    cmd->footer("Exit status: 0 translated, 1 an access faults (#PF or #GP), 2 bad input.");
+    cmd->footer(
+        "Modelled (Intel SDM vol. 3A ch. 4): the four paging modes, P R/W U/S PS XD and\n"
+        "reserved bits, MAXPHYADDR, PSE-36, CR0.WP, CR4.PSE/SMEP/SMAP, EFLAGS.AC,\n"
+        "EFER.NXE, canonical addresses (#GP), the #PF error code, A/D updates, and the\n"
+        "MOV to CR3: reserved CR3 bits and PAE's PDPTE registers (a bad PDPTE is #GP).\n"
+        "Not modelled, so a real CPU may differ: protection keys, shadow stacks,\n"
+        "implicit supervisor accesses (GDT, IDT...), AMD's must-be-zero bit 8 in a\n"
+        "PML4E/PML5E, memory types (PWT, PCD, PAT, MTRRs), the TLB and PCIDs.\n"
+        "Details: docs/machine-format.md.\n"
+        "Exit status: 0 translated, 1 an access faults (#PF or #GP), 2 bad input.");
     finish_command(*cmd, "vmsim translate 0x1337babe --levels 2");
     cmd->callback([o, &run] { run = [o] { return run_translate(*o); }; });
 }

@@ -15,6 +15,15 @@ void finish_command(CLI::App& cmd, std::string_view example) {
     cmd.footer(fmt::format("{}{}Example:\n  {}", before, before.empty() ? "" : "\n", example));
 }
 
+const CLI::Validator& unsigned_number() {
+    static const CLI::Validator v(
+        [](const std::string& s) {
+            return !s.empty() && (s[0] == '-' || s[0] == '+') ? std::string("must be an unsigned number") : std::string();
+        },
+        "", "unsigned");
+    return v;
+}
+
 void add_machine_options(CLI::App& cmd, MachineOptions& opt) {
     cmd.add_option("--levels,-l", opt.levels,
                    "Paging mode: 2 (32-bit), 3 (PAE), 4 (x86_64) or 5 (x86_64 with LA57); "

@@ -29,6 +29,9 @@ inline constexpr const char* VERSION_TEXT = "vmsim " VMTOUR_VERSION " (machine f
 // What every subcommand ends its help with: --version, and an example to copy.
 void finish_command(CLI::App& cmd, std::string_view example);
 
+// For unsigned options: CLI11 would turn "-1" into 2^64-1; refuse a sign instead.
+const CLI::Validator& unsigned_number();
+
 struct MachineOptions {
     unsigned levels = 0;          // 0: from the machine file, or 2
     std::string machine_file;     // empty: the built-in example for --levels

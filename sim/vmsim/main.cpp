@@ -5,8 +5,30 @@
 #include "text.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <fmt/format.h>
 #include <iostream>
+#include <system_error>
+
+namespace {
+
+// An error line that cannot fail: fmt::print would throw on a closed or full stderr, and a throw
+// from here would abort (exit 134). If stderr cannot take it, the exit status still tells.
+void say(const std::string& line) {
+    std::fputs(("vmsim: " + line + "\n").c_str(), stderr);
+    std::fflush(stderr);
+}
+
+// Help and version go to stdout: a full stdout is a failed command, not a silent success.
+int helped(CLI::App& app, const CLI::Error& e) {
+    const int rc = app.exit(e);
+    std::cout.flush();
+    if (std::cout) return rc;
+    say("cannot write the output");
+    return vmtour::cli::EXIT_INPUT;
+}
+
+}  // namespace
 
 namespace {
 
@@ -55,13 +77,14 @@ int main(int argc, char** argv) {
         app.parse(args);
         if (app.got_subcommand("help")) throw CLI::CallForHelp();
     } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
+        return helped(app, e);
     } catch (const CLI::CallForAllHelp& e) {
-        return app.exit(e);
+        return helped(app, e);
     } catch (const CLI::CallForVersion& e) {
-        return app.exit(e);
+        return helped(app, e);
     } catch (const CLI::ParseError& e) {
-        fmt::print(stderr, "{}\n", vmtour::parse_error_text(app, e, "vmsim"));
+        // parse_error_text starts with "vmsim: " itself.
+        std::fputs((vmtour::parse_error_text(app, e, "vmsim") + "\n").c_str(), stderr);
         return EXIT_INPUT;
     }
     vmtour::set_style(vmtour::terminal_style(color));
@@ -69,15 +92,18 @@ int main(int argc, char** argv) {
         const int rc = run();
         std::cout.flush();
         if (!std::cout) {
-            fmt::print(stderr, "vmsim: cannot write the output\n");
+            say("cannot write the output");
             return EXIT_INPUT;
         }
         return rc;
     } catch (const InputError& e) {
-        fmt::print(stderr, "vmsim: {}\n", e.what());
+        say(e.what());
+        return EXIT_INPUT;
+    } catch (const std::system_error& e) {  // fmt::print to a closed or full stdout
+        say(fmt::format("cannot write the output: {}", e.what()));
         return EXIT_INPUT;
     } catch (const std::exception& e) {
-        fmt::print(stderr, "vmsim: internal error: {}\n", e.what());
+        say(fmt::format("internal error: {}", e.what()));
         return 3;
     }
 }

@@ -39,7 +39,7 @@ struct Fixture {
     void poke(std::uint64_t va, unsigned level, std::uint64_t value) {
         const Walk w = go(va);
         REQUIRE(w.step_count > level);
-        m.mem.write_entry(w.steps[level].entry_addr, m.mode->entry_size, value);
+        REQUIRE(m.mem.write_entry(w.steps[level].entry_addr, m.mode->entry_size, value));
     }
     std::uint64_t entry(std::uint64_t va, unsigned level) const {
         const Walk w = go(va);

@@ -39,7 +39,8 @@ TEST_CASE("machine file errors name the line and the reason", "[machine][errors]
     CHECK(err("vmtour-machine 1\nmode 4level\nmap 0x1000 0x2000 4K rw,bogus\n").find("t.machine:3: unknown flag 'bogus'") == 0);
     CHECK(err("vmtour-machine 1\nmode 2level\nmap 0x1000 0x2000 4K page=2M\n").find("t.machine:3: 32-bit paging (2-level) has no") == 0);
     CHECK(err("vmtour-machine 1\nmode 4level\nmap 0x1000 0x2000 4K\nmap 0x1000 0x3000 4K\n").find("t.machine:4: 0x1000 is already mapped") == 0);
-    CHECK(err("vmtour-machine 1\nmode pae\ncr3 0x1010\ntable 0x1000\n").find("t.machine:4: cr3 0x1010 is not aligned to 32") == 0);
+    CHECK(err("vmtour-machine 1\nmode 2level\ncr4.pcide 1\nmap 0 0 4K\n") ==
+          "t.machine:4: cr4.pcide 1 needs 4-level or 5-level paging (SDM 4.10.1)");
     CHECK(err("vmtour-machine 1\nmode 4level\ncr3 0x1000\nexpect 0x1000\n").find("t.machine:4: expected 'expect VA") == 0);
     CHECK(err("vmtour-machine 1\nmode 4level\n") == "t.machine:3: no 'cr3' line and no 'map' line to allocate the top-level table");
 }

@@ -33,8 +33,8 @@ TEST_CASE("a 4 KB page translates in every mode and the walk records every level
 TEST_CASE("the blog's 2-level walk: indices 76 and 891, entries at 0x12340130 and 0x43210dec", "[walk][2level][blog]") {
     Fixture f(mode_2level());
     f.m.ctl.cr3 = 0x12340000;
-    f.m.mem.write32(0x12340000 + 76 * 4, 0x43210000 | P | RW | US);
-    f.m.mem.write32(0x43210000 + 891 * 4, 0xdeadb000 | P | RW | US);
+    REQUIRE(f.m.mem.write32(0x12340000 + 76 * 4, 0x43210000 | P | RW | US));
+    REQUIRE(f.m.mem.write32(0x43210000 + 891 * 4, 0xdeadb000 | P | RW | US));
     const Walk w = f.go(0x1337babe);
     REQUIRE(w.ok);
     CHECK(w.steps[0].index == 76);
@@ -181,13 +181,14 @@ TEST_CASE("reserved bits fault with RSVD and P set in the error code", "[walk][f
         CHECK(w.fault.reason == FaultReason::ReservedBit);
         CHECK(w.fault.level == 2);
     }
-    SECTION("PAE PDPTE bits 2:1 (no R/W or U/S there)") {
+    SECTION("PAE PDPTE bits 2:1 (no R/W or U/S there): #GP at the MOV to CR3, not #PF (SDM 4.4.1)") {
         Fixture f(mode_pae());
         f.map(0x1000, 0x2000, RW | US);
         f.poke(0x1000, 0, f.entry(0x1000, 0) | RW);
         const Walk w = f.go(0x1000);
         REQUIRE_FALSE(w.ok);
-        CHECK(w.fault.reason == FaultReason::ReservedBit);
+        CHECK(w.fault.reason == FaultReason::PdpteReserved);
+        CHECK(w.fault.general_protection);
         CHECK(w.fault.level == 0);
     }
 }
