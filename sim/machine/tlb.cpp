@@ -370,9 +370,9 @@ std::string Tlb::invpcid(unsigned type, unsigned pcid, std::uint64_t va) {
     return {};
 }
 
-void Tlb::write_entry(std::uint64_t pa, std::uint64_t value) {
+bool Tlb::write_entry(std::uint64_t pa, std::uint64_t value) {
     ++stats_.sets;
-    m_.mem.write_entry(pa, m_.mode->entry_size, value);
+    return m_.mem.write_entry(pa, m_.mode->entry_size, value);
 }
 
 }  // namespace vmtour

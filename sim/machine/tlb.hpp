@@ -135,7 +135,8 @@ public:
     // Empty, or why not (#GP: a type above 3, or a PCID other than 0 while PCIDE=0).
     std::string invpcid(unsigned type, unsigned pcid, std::uint64_t va);
     // Writes a page-table entry (the mode's entry size) in memory and invalidates nothing.
-    void write_entry(std::uint64_t pa, std::uint64_t value);
+    // False (nothing written) when memory holds as many frames as it may (PhysMem::max_frames).
+    [[nodiscard]] bool write_entry(std::uint64_t pa, std::uint64_t value);
 
     bool pge() const { return pge_; }
     bool pcide() const { return pcide_; }

@@ -278,6 +278,8 @@ std::string_view fault_code(FaultReason r) {
     case FaultReason::NoExecute: return "no-execute";
     case FaultReason::Smep: return "smep";
     case FaultReason::Smap: return "smap";
+    case FaultReason::Cr3Reserved: return "cr3-reserved";
+    case FaultReason::PdpteReserved: return "pdpte-reserved";
     }
     return "?";
 }

@@ -50,6 +50,8 @@ std::string_view reason_name(FaultReason r) {
     case FaultReason::NoExecute: return "no-execute";
     case FaultReason::Smep: return "SMEP";
     case FaultReason::Smap: return "SMAP";
+    case FaultReason::Cr3Reserved: return "reserved CR3 bit (#GP)";
+    case FaultReason::PdpteReserved: return "reserved PDPTE bit (#GP)";
     }
     return "?";
 }

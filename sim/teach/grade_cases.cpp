@@ -42,7 +42,9 @@ struct Craft {
         const Walk w = walk(c.machine, va, READ_S);
         if (w.step_count <= level) throw std::logic_error("grade case " + c.name + ": no such step");
         const Step& s = w.steps[level];
-        c.machine.mem.write_entry(s.entry_addr, c.machine.mode->entry_size, (s.raw & ~clear) | set);
+        // The walk read this entry, so its frame exists and the write cannot run out of frames.
+        if (!c.machine.mem.write_entry(s.entry_addr, c.machine.mode->entry_size, (s.raw & ~clear) | set))
+            throw std::logic_error("grade case " + c.name + ": physical memory is full");
     }
     void ask(std::uint64_t va, std::initializer_list<Access> accesses) {
         for (const Access& a : accesses) c.probes.push_back({va, a});

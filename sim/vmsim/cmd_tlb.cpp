@@ -192,7 +192,9 @@ int run_tlb(const TlbOptions& o) {
                 !err.empty())
                 throw at(err);
             break;
-        case EventKind::Set: tlb->write_entry(e.a, e.b); break;
+        case EventKind::Set:
+            if (!tlb->write_entry(e.a, e.b)) throw at("physical memory is full (docs/machine-format.md, Limits)");
+            break;
         case EventKind::Pge: tlb->set_pge(e.a != 0); break;
         case EventKind::Pcide:
             if (auto err = tlb->set_pcide(e.a != 0); !err.empty()) throw at(err);

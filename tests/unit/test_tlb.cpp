@@ -104,7 +104,7 @@ TEST_CASE("a stale translation stays until INVLPG", "[tlb][invalidation][modes]"
             CHECK(!hits(t, BASE + 0x1000));
             const Walk w = f.go(BASE);
             const Step& pte = w.steps[w.step_count - 1];
-            t.write_entry(pte.entry_addr, 0x7000 | P | RW | US);
+            REQUIRE(t.write_entry(pte.entry_addr, 0x7000 | P | RW | US));
             for (int i = 0; i < 3; ++i) {
                 const TlbResult r = t.access(BASE + 0x10, READ);
                 CHECK(r.hit_level == 0);
