@@ -4,14 +4,14 @@
 Usage: width.py FILE_OR_DIR...  Prints FILE:LINE: N columns for each line wider than 80 (display
 width: UTF-8 code points, ANSI colour sequences not counted) and exits 1 if there is any.
 JSON outputs (a golden whose output starts with '{' or '[') are data for programs, not text, and
-are left out. So are error lines that point into a file ("vmsim: FILE:LINE: reason"): they quote
+are left out. So are error lines about a file ("vmsim: FILE[:LINE]: reason"): they quote
 the user's file name and text, and stay one line so that editors and scripts can jump to FILE:LINE."""
 import pathlib
 import re
 import sys
 
 CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
-FILE_ERROR = re.compile(r"^[a-z]+: [^ :]+:[0-9]+: ")
+FILE_ERROR = re.compile(r"^[a-z]+: [^ :]+(:[0-9]+)?: ")
 
 
 def width(line: str) -> int:
