@@ -49,12 +49,23 @@ TEST_CASE("output: a regular file under /dev/shm is replaced whole, with no old 
 
 TEST_CASE("output: SIGKILL in the middle of a run leaves no file behind", "[errors][output]") {
     TempDir dir;
-    const RunResult r = run_serving({vmreal_path(), "-b", "4K", "-m", "256M", "-q", "-o", dir.file("out")}, [](pid_t pid) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Killed while it touches its memory (its output file is open by then): once its RSS passes
+    // 64 MiB of the 1 GiB, whatever the machine's speed.
+    const RunResult r = run_serving({vmreal_path(), "-b", "1G", "-m", "1G", "-q", "-o", dir.file("out")}, [](pid_t pid) {
+        const std::string status = "/proc/" + std::to_string(pid) + "/status";
+        for (int i = 0; i < 20000; ++i) {
+            std::ifstream in(status);
+            std::string line;
+            long rss_kb = 0;
+            while (std::getline(in, line))
+                if (line.rfind("VmRSS:", 0) == 0) rss_kb = std::stol(line.substr(6));
+            if (rss_kb >= 64 * 1024) break;
+            std::this_thread::sleep_for(std::chrono::microseconds(500));
+        }
         ::kill(pid, SIGKILL);
     });
     INFO("exit " << r.code << ", stderr: " << r.err);
-    REQUIRE(r.code == 128 + SIGKILL);  // still running after 300 ms: 65536 pages to allocate and touch
+    REQUIRE(r.code == 128 + SIGKILL);
     CHECK(dir.entries().empty());     // no .out.vmreal-XXXXXX: the file had no name yet (O_TMPFILE)
 }
 
