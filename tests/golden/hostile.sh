@@ -9,6 +9,15 @@ fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# cap KB: the ulimit -v that bounds a run's memory. Under AddressSanitizer there is none: ASan
+# reserves terabytes of address space for its shadow, so any cap kills it at start. There the
+# statuses and messages are still checked, and the optimised build checks the caps.
+cap() { echo "ulimit -v $1;"; }
+if grep -q '^VMTOUR_SANITIZE:BOOL=ON' "$(dirname "$vmsim")/CMakeCache.txt" 2>/dev/null; then
+  echo "hostile: NOTE: sanitizer build: memory caps (ulimit -v) NOT checked here; the optimised build checks them"
+  cap() { :; }
+fi
+
 # expect STATUS DESCRIPTION -- COMMAND...: runs COMMAND (a shell string) and checks its status.
 expect() {
   local want=$1 what=$2; shift 3
@@ -37,13 +46,13 @@ expect 2 "help to a full stdout" -- "'$vmsim' translate --help >/dev/full"
 expect 2 "full stdout and stderr" -- "'$vmsim' translate 0x1337babe >/dev/full 2>/dev/full"
 # Endless inputs are refused at the limit (256 MiB), not read until memory runs out. ulimit -v
 # makes a run that grows past 1 GiB fail instead of taking the machine.
-expect 2 "--machine /dev/zero" -- "ulimit -v 1048576; '$vmsim' translate 0x1000 --machine /dev/zero"
+expect 2 "--machine /dev/zero" -- "$(cap 1048576) '$vmsim' translate 0x1000 --machine /dev/zero"
 one_line "/dev/zero: the machine file is larger than 256M; refused" "--machine /dev/zero"
-expect 2 "--machine /dev/urandom" -- "ulimit -v 1048576; '$vmsim' translate 0x1000 --machine /dev/urandom"
+expect 2 "--machine /dev/urandom" -- "$(cap 1048576) '$vmsim' translate 0x1000 --machine /dev/urandom"
 one_line "/dev/urandom: the machine file is larger than 256M; refused" "--machine /dev/urandom"
-expect 2 "split --from /dev/zero" -- "ulimit -v 1048576; '$vmsim' split --from /dev/zero"
+expect 2 "split --from /dev/zero" -- "$(cap 1048576) '$vmsim' split --from /dev/zero"
 one_line "/dev/zero: the vmreal output is larger than 256M; refused" "split --from /dev/zero"
-expect 2 "--machine - from an endless pipe" -- "ulimit -v 1048576; yes | '$vmsim' translate 0x1000 --machine -"
+expect 2 "--machine - from an endless pipe" -- "$(cap 1048576) yes | '$vmsim' translate 0x1000 --machine -"
 one_line "<stdin>: the machine file is larger than 256M" "--machine - from an endless pipe"
 # A directory is named as one.
 expect 2 "--machine DIR" -- "'$vmsim' translate 0x1000 --machine '$tmp'"
@@ -53,7 +62,7 @@ one_line "is a directory, not a machine file" "--machine DIR"
   printf 'vmtour-machine 1\nmode 4level\ncr3 0x1000\n'
   for i in $(seq 1 2352); do printf 'entry %#x 1\n' $((i << 28)); done
 } >"$tmp/spread.machine"
-expect 1 "48 KB spread machine under 64 MiB" -- "ulimit -v 262144; '$vmsim' translate 0x1000 --machine '$tmp/spread.machine'"
+expect 1 "48 KB spread machine under 64 MiB" -- "$(cap 262144) '$vmsim' translate 0x1000 --machine '$tmp/spread.machine'"
 # Unsigned options refuse a sign instead of wrapping to 2^64-1.
 expect 2 "quiz --seed -1" -- "'$vmsim' quiz --seed -1"
 one_line "must be an unsigned number" "quiz --seed -1"
