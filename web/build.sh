@@ -24,7 +24,7 @@ export NODE_PATH=/usr/share/nodejs
 sources=(
   "$root"/sim/machine/{parse,mode,physmem,walk,builder,machine_file,examples}.cpp
   "$root"/sim/teach/{cost,memmap}.cpp
-  "$root"/sim/present/{render,svg_doc,svg_walk,svg_map}.cpp
+  "$root"/sim/present/{render,text,svg_doc,svg_walk,svg_map}.cpp
   "$root"/web/vmtour_web.cpp
 )
 em++ -std=c++20 -O2 -fexceptions -DFMT_HEADER_ONLY=1 -DNDEBUG \
