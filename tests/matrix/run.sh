@@ -48,12 +48,7 @@ boot() { # NAME FLAVOUR QEMU CPU KERNEL-ARGS
 	rm -rf "$d" && mkdir -p "$d"
 	local t0 rc=0
 	t0=$(date +%s.%N)
-	# Two CPUs for the race step, except on pae: with two, QEMU 7.2's TCG leaves bit 5 set in the
-	# PDPTEs (reserved in a PAE PDPTE: a real CPU refuses such a CR3 with #GP, and vmsim says so),
-	# so every check would be of QEMU's quirk, not of the kernel (README.md, "The pae row").
-	local smp=2
-	[ "$1" = pae ] && smp=1
-	timeout "$TIMEOUT" "$qemu" -accel tcg -cpu "$cpu" -m "$mem" -smp "$smp" -nographic -no-reboot \
+	timeout "$TIMEOUT" "$qemu" -accel tcg -cpu "$cpu" -m "$mem" -smp 2 -nographic -no-reboot \
 		-nic none -monitor none -serial "file:$d/console.log" -serial "file:$d/data.raw" \
 		-kernel "$KROOT/$flavour/vmlinuz" -initrd "$WORK/$flavour/initrd.gz" \
 		-append "console=ttyS0 quiet panic=-1 oops=panic log_buf_len=4M cryptomgr.notests $GUEST_ARGS $args" >"$d/qemu.log" 2>&1 || rc=$?
