@@ -7,6 +7,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 namespace vmtour {
@@ -38,37 +41,58 @@ ModuleClient::ModuleClient(std::string_view purpose) : path_(module_file()) {
                                     errno_text(errno)));
 }
 
-int ModuleClient::send(std::string_view command) const {
+namespace {
+
+// The module's file opened for one command, or (a test's fake module) a Unix socket connected to.
+int open_module(const std::string& path) {
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    sockaddr_un addr{};
+    if (path.size() >= sizeof addr.sun_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    addr.sun_family = AF_UNIX;
+    path.copy(addr.sun_path, path.size());
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+        const int err = errno;
+        ::close(fd);
+        errno = err;
+        return -1;
+    }
+    return fd;
+}
+
+}  // namespace
+
+ModuleClient::Reply ModuleClient::exchange(std::string_view command) const {
+    const Fd f{open_module(path_)};
+    if (f.fd < 0) return {errno, {}};
     const std::string line = std::string(command) + "\n";
-    const Fd f{::open(path_.c_str(), O_WRONLY | O_CLOEXEC)};
-    if (f.fd < 0) return errno;
     ssize_t n;
     do {
         n = ::write(f.fd, line.data(), line.size());
     } while (n < 0 && errno == EINTR);
-    if (n < 0) return errno;
-    return static_cast<std::size_t>(n) == line.size() ? 0 : EIO;
-}
-
-std::string ModuleClient::read_answer() const {
-    const Fd f{::open(path_.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (f.fd < 0) throw RealError(fmt::format("cannot open {}: {}", path_, errno_text(errno)));
-    std::string answer;
+    if (n < 0) return {errno, {}};
+    if (static_cast<std::size_t>(n) != line.size()) return {EIO, {}};
+    // The module answers on the descriptor the command was written to (kmod/main.c, ko_read).
+    Reply reply;
     char buf[65536];
     for (;;) {
-        const ssize_t n = ::read(f.fd, buf, sizeof buf);
-        if (n == 0) return answer;
+        n = ::read(f.fd, buf, sizeof buf);
+        if (n == 0) return reply;
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) throw RealError(fmt::format("reading {}: {}", path_, errno_text(errno)));
-        answer.append(buf, static_cast<std::size_t>(n));
+        reply.answer.append(buf, static_cast<std::size_t>(n));
     }
 }
 
 std::string ModuleClient::ask(std::string_view command) const {
-    const int err = send(command);
-    if (err != 0)
-        throw RealError(fmt::format("{} refused '{}': {} ({})", path_, command, errno_text(err), module_errno_text(err)));
-    return read_answer();
+    Reply r = exchange(command);
+    if (r.err != 0)
+        throw RealError(fmt::format("{} refused '{}': {} ({})", path_, command, errno_text(r.err), module_errno_text(r.err)));
+    return std::move(r.answer);
 }
 
 std::string module_errno_text(int err) {

@@ -1,7 +1,6 @@
-// The client side of the kernel module ko5204 (kmod/README.md): one command per write to
-// /proc/pagetable, then the whole answer read back. The answer is the module's, not the
-// process's: another process writing a command in between replaces it, so callers check that an
-// answer is theirs (snapshot_file.hpp keeps the owner of a snapshot) and ask again if it is not.
+// The client side of the kernel module ko5204 (kmod/README.md): each command is one open of
+// /proc/pagetable, one write, and the whole answer read back on the same descriptor. The module
+// keeps an answer per open file, so another process's commands cannot replace this one's.
 #pragma once
 
 #include <string>
@@ -14,16 +13,19 @@ inline constexpr const char* PAGETABLE_PATH = "/proc/pagetable";
 class ModuleClient {
 public:
     // The module's file: /proc/pagetable, or $VMREAL_PAGETABLE (for tests, which put a fake module
-    // behind a FIFO there). Throws RealError (exit 1) with one line that names the module and how
+    // there: a Unix socket, connected to instead of opened). Throws RealError (exit 1) with one line that names the module and how
     // to load it when the file does not exist, and says "root only" when it cannot be opened.
     // `purpose` is the option that needs the module ("--snapshot", "--kernel vmalloc").
     explicit ModuleClient(std::string_view purpose);
 
-    // Writes `command` (a newline is added) and returns 0, or the errno the module refused it with.
-    int send(std::string_view command) const;
-    // The answer to the last command anyone sent. Throws RealError when it cannot be read.
-    std::string read_answer() const;
-    // send + read_answer; throws RealError naming the command and what its errno means here.
+    struct Reply {
+        int err = 0;         // 0, or the errno the module refused the command with
+        std::string answer;  // the module's answer to this command (empty when refused)
+    };
+    // Writes `command` (a newline is added) and reads its answer. Throws RealError when the answer
+    // cannot be read.
+    Reply exchange(std::string_view command) const;
+    // exchange; throws RealError naming the command and what its errno means here.
     std::string ask(std::string_view command) const;
 
     const std::string& path() const { return path_; }

@@ -19,33 +19,34 @@ namespace vmtour {
 
 namespace {
 
-// A snapshot is taken again when the module says the tables changed under it (EAGAIN), when the
-// answer read back is another process's, or when two snapshots of one buffer disagree.
+// A snapshot is taken again when the module says the tables changed under it (EAGAIN), or when
+// two snapshots of one buffer disagree.
 constexpr int ATTEMPTS = 3;
 
 using Clock = std::chrono::steady_clock;
 
 std::string snapshot_command(const VaRange& r) { return fmt::format("snapshot {:#x} {:#x}", r.start, r.end); }
 
-// `command` (a snapshot), sent until the answer is this process's snapshot starting at `start`.
+// `command` (a snapshot of this process from `start`), sent until the tables hold still.
 SnapshotText take_snapshot(const ModuleClient& m, const std::string& command, std::uint64_t start) {
-    std::string why;
     for (int attempt = 0; attempt < ATTEMPTS; ++attempt) {
-        const int err = m.send(command);
-        if (err == EAGAIN) {
-            why = module_errno_text(err);
-            continue;
-        }
-        if (err != 0)
-            throw RealError(fmt::format("{} refused '{}': {} ({})", m.path(), command, errno_text(err),
-                                        module_errno_text(err)));
-        auto parsed = parse_snapshot(m.read_answer());
+        auto reply = m.exchange(command);
+        if (reply.err == EAGAIN) continue;
+        if (reply.err != 0)
+            throw RealError(fmt::format("{} refused '{}': {} ({})", m.path(), command, errno_text(reply.err),
+                                        module_errno_text(reply.err)));
+        auto parsed = parse_snapshot(reply.answer);
         if (!parsed) throw RealError(fmt::format("the answer to '{}' is not a snapshot: {}", command, parsed.error));
-        if (parsed.value.pid == static_cast<std::uint64_t>(::getpid()) && parsed.value.range.start == start)
-            return std::move(parsed.value);
-        why = "another process used " + m.path() + " at the same time";
+        // The answer is read on the descriptor the command was written to, so it is this one's;
+        // anything else is a module out of step with this vmreal.
+        if (parsed.value.pid != static_cast<std::uint64_t>(::getpid()) || parsed.value.range.start != start)
+            throw RealError(fmt::format("the answer to '{}' is a snapshot of pid {} from {:#x}: is the module older "
+                                        "than this vmreal?",
+                                        command, parsed.value.pid ? fmt::to_string(*parsed.value.pid) : "?",
+                                        parsed.value.range.start));
+        return std::move(parsed.value);
     }
-    throw RealError(fmt::format("'{}' failed {} times: {}", command, ATTEMPTS, why));
+    throw RealError(fmt::format("'{}' failed {} times: {}", command, ATTEMPTS, module_errno_text(EAGAIN)));
 }
 
 // Page indices of the experiment in ascending VA order.

@@ -3,25 +3,20 @@
 // This machine's kernel cannot load modules (no /proc/modules), so the real module is tested in
 // the real-kernel matrix (tests/matrix: vmreal --snapshot and --kernel inside QEMU guests on four
 // kernels, every snapshot replayed by vmsim check). Here: the error when the module is missing,
-// and the client's side of the protocol against a fake module behind a FIFO
-// ($VMREAL_PAGETABLE): one command written, the answer read back; snapshots chunked at 16 MiB,
-// merged, pagemap's lines added; other processes' answers and changing tables retried, then
-// refused without leaving a file.
+// and the client's side of the protocol against a fake module behind a Unix socket
+// ($VMREAL_PAGETABLE): one command written, the answer read back on the same connection;
+// snapshots chunked at 16 MiB, merged, pagemap's lines added; changing tables retried, then
+// refused; an answer that is not this process's refused at once; no file left on failure.
 #include "run_helpers.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <csignal>
+#include <cstdio>
 #include <cstdlib>
-#include <fcntl.h>
 #include <poll.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
 
 using namespace vmtour::test;
@@ -44,66 +39,56 @@ bool alive(pid_t pid) {
     return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0;
 }
 
-// A fake /proc/pagetable: a FIFO that vmreal writes one command to and then reads the answer from.
+// A fake /proc/pagetable: a Unix socket that vmreal connects to (instead of opening the module's
+// file) once per command, writes the command and reads the answer on the same connection, as it
+// reads the module's per-file answer.
 struct FakeModule {
     TempDir dir;
-    std::string fifo = dir.file("pagetable");
+    std::string path = dir.file("pagetable");
+    int listener = -1;
     std::vector<std::string> commands;
 
     FakeModule() {
-        REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-        ::setenv("VMREAL_PAGETABLE", fifo.c_str(), 1);
+        listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        REQUIRE(listener >= 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        REQUIRE(path.size() < sizeof addr.sun_path);
+        path.copy(addr.sun_path, path.size());
+        REQUIRE(::bind(listener, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+        REQUIRE(::listen(listener, 4) == 0);
+        ::setenv("VMREAL_PAGETABLE", path.c_str(), 1);
     }
-    ~FakeModule() { ::unsetenv("VMREAL_PAGETABLE"); }
+    ~FakeModule() {
+        ::unsetenv("VMREAL_PAGETABLE");
+        ::close(listener);
+    }
 
-    // Reads one command; false when vmreal exited instead.
-    bool read_command(pid_t pid, std::string& command) {
-        const int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
-        REQUIRE(fd >= 0);
-        bool got = false, eof = false;
-        char buf[512];
-        while (!eof && (alive(pid) || got)) {
-            pollfd p{fd, POLLIN, 0};
+    // The next connection from vmreal; -1 when it exited instead.
+    int accept_one(pid_t pid) {
+        while (alive(pid)) {
+            pollfd p{listener, POLLIN, 0};
             if (::poll(&p, 1, 50) <= 0) continue;
-            const ssize_t n = ::read(fd, buf, sizeof buf);
-            if (n > 0) command.append(buf, static_cast<std::size_t>(n)), got = true;
-            eof = n == 0 && got;
+            const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+            if (fd >= 0) return fd;
         }
-        ::close(fd);
-        if (!command.empty() && command.back() == '\n') command.pop_back();
-        return got;
-    }
-
-    void write_answer(pid_t pid, const std::string& answer) {
-        int fd = -1;
-        while (fd < 0 && alive(pid)) {
-            fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);  // ENXIO until vmreal opens to read
-            if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        if (fd < 0) return;
-        ::fcntl(fd, F_SETFL, 0);
-        std::size_t done = 0;
-        while (done < answer.size()) {
-            const ssize_t n = ::write(fd, answer.data() + done, answer.size() - done);
-            if (n <= 0) break;
-            done += static_cast<std::size_t>(n);
-        }
-        // The FIFO's buffer is shared: until vmreal has read it all, the next command's reader
-        // (this process again) would get the answer back.
-        int left = 0;
-        while (::ioctl(fd, FIONREAD, &left) == 0 && left > 0 && alive(pid))
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        ::close(fd);
+        return -1;
     }
 
     // Answers every command vmreal sends with answer(pid, command) until it exits.
     template <typename F>
     void serve(pid_t pid, F answer) {
-        std::string command;
-        while (read_command(pid, command)) {
+        for (int fd; (fd = accept_one(pid)) >= 0; ::close(fd)) {
+            std::string command;
+            char c;
+            while (::read(fd, &c, 1) == 1 && c != '\n') command += c;
             commands.push_back(command);
-            write_answer(pid, answer(pid, command));
-            command.clear();
+            const std::string reply = answer(pid, command);
+            for (std::size_t done = 0; done < reply.size();) {
+                const ssize_t n = ::write(fd, reply.data() + done, reply.size() - done);
+                if (n <= 0) break;
+                done += static_cast<std::size_t>(n);
+            }
         }
     }
 };
@@ -226,7 +211,7 @@ TEST_CASE("module: --snapshot of 20 MiB takes two snapshots and adds a pagemap l
                                                                           "5120 pagemap expect lines"));
 }
 
-TEST_CASE("module: answers of another process are retried, then refused with no file left", "[module][errors]") {
+TEST_CASE("module: an answer that is another process's snapshot is refused at once, no file left", "[module][errors]") {
     FakeModule fake;
     TempDir dir;
     const RunResult r = run_serving({vmreal_path(), "-b", "1G", "-m", "64K", "-o", dir.file("pages"), "--snapshot", dir.file("m")},
@@ -237,9 +222,9 @@ TEST_CASE("module: answers of another process are retried, then refused with no 
                                         });
                                     });
     CHECK(r.code == 1);
-    CHECK(fake.commands.size() == 3);
-    CHECK_THAT(r.err, Catch::StartsWith("vmreal: 'snapshot 0x") && Catch::EndsWith("failed 3 times: another process used " +
-                                                                                   fake.fifo + " at the same time\n"));
+    CHECK(fake.commands.size() == 1);
+    CHECK_THAT(r.err, Catch::StartsWith("vmreal: the answer to 'snapshot 0x") &&
+                          Catch::Contains("is a snapshot of pid ") && Catch::EndsWith("is the module older than this vmreal?\n"));
     CHECK(dir.entries().empty());
 }
 
