@@ -14,9 +14,11 @@
  *            partial munmap and MADV_DONTNEED; or fill 4 KiB pages (MADV_NOHUGEPAGE) and
  *            MADV_COLLAPSE them, which frees the PT page under a live VMA
  *   fork     fork, the child exits at once (the parent's entries are write-protected for COW)
- *   reuse    fault 64 pages in (writing 1 at the start of each) and MADV_DONTNEED them, over and
- *            over: page-table pages freed by the others are reused at once and overwritten, so a
- *            walk that still reads a freed table finds entries that point at garbage
+ *   reuse    fault 64 pages in, fill each with POISON and MADV_DONTNEED them, over and over:
+ *            page-table pages freed by the others are reused at once (the per-CPU free lists
+ *            are last in, first out) and every entry of them becomes POISON, a present table
+ *            entry whose frame lies far beyond RAM, so a walk that still reads a freed table
+ *            dereferences an address with nothing behind it (on 4level not even canonical)
  *   walkers  two threads, each on its own fd (O_RDWR): walk and snapshot the LONEs and the THP area,
  *            the first one also "map" now and then; every answer read back must be the answer
  *            to that thread's own command (per-fd answers)
@@ -260,6 +262,21 @@ static void *fork_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Present, writable, user, accessed, dirty (0x67), frame 0xffffffffff000: read as a table entry
+ * by a walk that trusts it, __va() of that frame is unmapped (i386: wraps into user space; amd64:
+ * past the direct map's 64 TiB, into a non-canonical address on 4level).
+ */
+#define POISON 0x000ffffffffff067ULL
+
+static void poison(char *p, unsigned long len)
+{
+	uint64_t *q = (uint64_t *)p, *end = (uint64_t *)(p + len);
+
+	while (q < end)
+		*q++ = POISON;
+}
+
 static void *reuse_thread(void *arg)
 {
 	unsigned long len = 64 * PAGE, n;
@@ -271,7 +288,7 @@ static void *reuse_thread(void *arg)
 		return NULL;
 	}
 	for (n = 0; !R.stop; n++) {
-		touch(p, len);
+		poison(p, len);
 		madvise(p, len, MADV_DONTNEED);
 	}
 	munmap(p, len);
