@@ -22,7 +22,7 @@ printf '#include <limits.h>\n#undef PAGE_SIZE\n' > "$inc/no_page_size.h"
 # Debian's emscripten runs its JS optimizer with the system's Node modules.
 export NODE_PATH=/usr/share/nodejs
 sources=(
-  "$root"/sim/machine/{parse,mode,physmem,walk,builder,machine_file,examples}.cpp
+  "$root"/sim/machine/{parse,mode,physmem,walk,walk_fast,builder,machine_file,examples}.cpp
   "$root"/sim/teach/{cost,memmap}.cpp
   "$root"/sim/present/{render,text,svg_doc,svg_walk,svg_map}.cpp
   "$root"/web/vmtour_web.cpp

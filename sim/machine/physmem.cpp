@@ -8,6 +8,8 @@ namespace {
 constexpr unsigned INITIAL_BITS = 4;  // 16 slots
 }
 
+const std::uint8_t PhysMem::ZERO_FRAME[PhysMem::FRAME_SIZE] = {};
+
 PhysMem::PhysMem()
     : slots_(std::make_unique<Slot[]>(std::size_t{1} << INITIAL_BITS)),
       mask_((std::size_t{1} << INITIAL_BITS) - 1),
@@ -38,25 +40,25 @@ void PhysMem::grow() {
     mask_ = count - 1;
     --shift_;
     for (std::size_t i = 0; i < old_count; ++i) {
-        if (!old[i].key) continue;
-        std::size_t j = slot_of(old[i].key - 1);
-        while (slots_[j].key) j = (j + 1) & mask_;
+        if (old[i].key == EMPTY) continue;
+        std::size_t j = slot_of(old[i].key);
+        while (slots_[j].key != EMPTY) j = (j + 1) & mask_;
         slots_[j] = old[i];
     }
 }
 
 std::uint8_t* PhysMem::frame_for_write(std::uint64_t pfn) {
     std::size_t i = slot_of(pfn);
-    for (; slots_[i].key; i = (i + 1) & mask_)
-        if (slots_[i].key == pfn + 1) return slots_[i].bytes;
+    for (; slots_[i].key != EMPTY; i = (i + 1) & mask_)
+        if (slots_[i].key == pfn) return slots_[i].bytes;
     if (frames_.size() >= max_frames_) return nullptr;
     if ((frames_.size() + 1) * 2 > mask_ + 1) {  // keep the table at most half full
         grow();
         i = slot_of(pfn);
-        while (slots_[i].key) i = (i + 1) & mask_;
+        while (slots_[i].key != EMPTY) i = (i + 1) & mask_;
     }
     frames_.push_back(std::make_unique<std::uint8_t[]>(FRAME_SIZE));  // zero-filled
-    slots_[i] = Slot{pfn + 1, frames_.back().get()};
+    slots_[i] = Slot{pfn, frames_.back().get()};
     return slots_[i].bytes;
 }
 

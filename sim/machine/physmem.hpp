@@ -34,15 +34,13 @@ public:
 
     // Little-endian loads and stores of naturally aligned 4- and 8-byte values.
     std::uint64_t read64(std::uint64_t pa) const {
-        const std::uint8_t* f = frame(pa >> FRAME_SHIFT);
-        std::uint64_t v = 0;
-        if (f) std::memcpy(&v, f + (pa & (FRAME_SIZE - 1)), sizeof v);
+        std::uint64_t v;
+        std::memcpy(&v, frame_or_zero(pa >> FRAME_SHIFT) + (pa & (FRAME_SIZE - 1)), sizeof v);
         return v;
     }
     std::uint32_t read32(std::uint64_t pa) const {
-        const std::uint8_t* f = frame(pa >> FRAME_SHIFT);
-        std::uint32_t v = 0;
-        if (f) std::memcpy(&v, f + (pa & (FRAME_SIZE - 1)), sizeof v);
+        std::uint32_t v;
+        std::memcpy(&v, frame_or_zero(pa >> FRAME_SHIFT) + (pa & (FRAME_SIZE - 1)), sizeof v);
         return v;
     }
     // An entry of `size` bytes (4 or 8).
@@ -63,16 +61,25 @@ public:
 
     // The frame's bytes, or nullptr if it was never written.
     const std::uint8_t* frame(std::uint64_t pfn) const {
+        const std::uint8_t* f = frame_or_zero(pfn);
+        return f == ZERO_FRAME ? nullptr : f;
+    }
+    // The frame's bytes, or ZERO_FRAME (4 KB of zeros, never written) if it was never written:
+    // what a reader that only reads needs, without a test for null.
+    const std::uint8_t* frame_or_zero(std::uint64_t pfn) const {
         for (std::size_t i = slot_of(pfn);; i = (i + 1) & mask_) {
             const Slot& s = slots_[i];
-            if (s.key == pfn + 1) return s.bytes;
-            if (s.key == 0) return nullptr;
+            if (s.key == pfn) return s.bytes;
+            if (s.key == EMPTY) return ZERO_FRAME;
         }
     }
+    static const std::uint8_t ZERO_FRAME[FRAME_SIZE];
 
 private:
+    // Frame numbers have at most 52 bits, so all ones marks an empty slot.
+    static constexpr std::uint64_t EMPTY = ~std::uint64_t{0};
     struct Slot {
-        std::uint64_t key = 0;  // frame number + 1; 0 marks an empty slot
+        std::uint64_t key = EMPTY;  // the frame number
         std::uint8_t* bytes = nullptr;
     };
 

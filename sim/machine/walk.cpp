@@ -95,6 +95,7 @@ Mmu::Mmu(const Machine& m) : m_(m), mode_(*m.mode), levels_(m.mode->level_count)
         }
     }
     load_cr3();
+    pick_fast();
 }
 
 // The walk (SDM 4.3-4.6). One loop for every mode: each level reads one entry, stops on P=0 or a
@@ -220,9 +221,13 @@ Walk Mmu::walk(std::uint64_t va, Access access) const {
     return w;
 }
 
-std::uint64_t Mmu::translate(std::uint64_t va, Access access) const {
+std::uint64_t Mmu::slow(std::uint64_t va, Access access) const {
     return mode_.entry_size == 8 ? run<false, 8>(va, access, nullptr) : run<false, 4>(va, access, nullptr);
 }
+
+// Explicit instantiations for walk_fast.cpp, whose fast path falls back to them.
+template std::uint64_t Mmu::run<false, 4>(std::uint64_t, Access, Walk*) const;
+template std::uint64_t Mmu::run<false, 8>(std::uint64_t, Access, Walk*) const;
 
 Walk walk(const Machine& m, std::uint64_t va, Access access) { return Mmu(m).walk(va, access); }
 

@@ -103,8 +103,8 @@ public:
 
     // The full walk with every step recorded.
     Walk walk(std::uint64_t va, Access access) const;
-    // The same loop without the record: what a TLB miss costs. NO_TRANSLATION on a fault.
-    std::uint64_t translate(std::uint64_t va, Access access) const;
+    // The same walk without the record: what a TLB miss costs. NO_TRANSLATION on a fault.
+    std::uint64_t translate(std::uint64_t va, Access access) const { return (this->*fast_)(va, access); }
 
     // For code that visits tables rather than walking one address (dump, memory map): does a
     // present entry at this level map a page, and where is the table a non-leaf entry points to?
@@ -122,6 +122,13 @@ public:
 private:
     template <bool Record, unsigned EntrySize>
     std::uint64_t run(std::uint64_t va, Access access, Walk* w) const;
+    // translate's fast path (walk_fast.cpp), one per level count: the walks that succeed, with
+    // the level loop unrolled; any other walk is left to run().
+    template <unsigned Levels>
+    std::uint64_t fast(std::uint64_t va, Access access) const;
+    std::uint64_t slow(std::uint64_t va, Access access) const;
+    using FastFn = std::uint64_t (Mmu::*)(std::uint64_t, Access) const;
+    void pick_fast();
 
     // What one level needs during a walk, worked out from the mode and the control bits.
     struct Level {
@@ -133,6 +140,10 @@ private:
         std::uint64_t rsvd_leaf;    // reserved bits when it maps a page
         std::uint64_t frame_leaf;   // the page frame's bits in a leaf
         std::uint64_t no_perms;     // R/W and U/S for a PAE PDPTE, which has neither (read as 1)
+        // For the fast path: raw & table_check == P for a good entry pointing to a table, and
+        // raw & leaf_check == P for a good leaf.
+        std::uint64_t table_check;
+        std::uint64_t leaf_check;
         bool pse36;
         bool from_register;         // PAE PDPTE: read from the PDPTE registers, not memory
     };
@@ -149,6 +160,17 @@ private:
     std::array<std::uint64_t, 4> pdpte_{};  // PAE's PDPTE registers (SDM 4.4.1)
     bool load_ok_ = true;           // the MOV to CR3 succeeded
     Walk load_fault_;               // else: its #GP, as a walk with no access
+    FastFn fast_ = &Mmu::slow;      // translate's implementation for this machine
+    // The fast path's rights (SDM 4.6), by access (user * 3 + type): the bits the ANDed entries
+    // must have, those the ORed entries must not have, and whether U/S=1 sends the walk to run()
+    // (a supervisor access under SMEP or SMAP).
+    struct Rights {
+        std::uint64_t need, forbid, user_page;
+    };
+    std::array<Rights, 6> rights_{};
+    // The root table's bytes when its frame existed at construction (frames never move or go
+    // away while the memory lives), so the fast path does not look the root up: nullptr otherwise.
+    const std::uint8_t* root_bytes_ = nullptr;
 };
 
 // Convenience for one-off walks (builds an Mmu each call).

@@ -1,0 +1,145 @@
+// translate's fast path: the walk of run() for the walks that succeed, with nothing recorded.
+//
+// A TLB miss is a walk, and most walks succeed, so this is the loop that a replay of a trace
+// spends its time in (scripts/bench-walk.sh counts its instructions). It differs from run() only
+// in how it is written, never in what it decides:
+//   - the level count is a template argument, so the loop is unrolled and each level's index
+//     shift and width are constants (the shapes of SDM 4.3-4.5; pick_fast() checks them against
+//     the mode's table and keeps run() for anything else);
+//   - an entry is tested once against "present, no reserved bit, not a leaf" (or, at the last
+//     level, "present, no reserved bit"): one mask and one compare;
+//   - the access rights are judged once, after the leaf, from the ANDed and ORed entries;
+//   - every walk that ends otherwise (a fault, a supervisor access to a user page under SMEP or
+//     SMAP) is handed to run() from the start, which finds the fault and its reason.
+// The tests hold the two to the same answers (tests/unit/test_walk.cpp, "fast path", and the
+// machine-file fuzz target).
+#include "walk.hpp"
+
+#include "bits.hpp"
+
+#include <cstring>
+#include <utility>
+
+namespace vmtour {
+
+namespace {
+
+using bits::bit;
+
+// Index bits per level: 10 in 32-bit paging (4-byte entries), 9 otherwise.
+constexpr unsigned index_bits(unsigned levels) { return levels == 2 ? 10 : 9; }
+constexpr unsigned entry_bytes(unsigned levels) { return levels == 2 ? 4 : 8; }
+// The shift of level i (0 = the top): 12 for the last level, one index width more per level up.
+constexpr unsigned level_shift(unsigned levels, unsigned i) {
+    return bits::PAGE_SHIFT + index_bits(levels) * (levels - 1 - i);
+}
+// PAE's top level has 4 entries (bits 31:30), held in the PDPTE registers.
+constexpr bool pae_top(unsigned levels, unsigned i) { return levels == 3 && i == 0; }
+constexpr std::uint64_t index_mask(unsigned levels, unsigned i) {
+    return pae_top(levels, i) ? 3 : (std::uint64_t{1} << index_bits(levels)) - 1;
+}
+constexpr bool canonical(unsigned levels, std::uint64_t va) {
+    if (levels < 4) return va >> 32 == 0;
+    const unsigned va_bits = levels == 5 ? 57 : 48;
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(va << (64 - va_bits)) >> (64 - va_bits)) == va;
+}
+
+}  // namespace
+
+template <unsigned Levels>
+std::uint64_t Mmu::fast(std::uint64_t va, Access access) const {
+    constexpr unsigned E = entry_bytes(Levels);
+    const auto slow_walk = [&] { return run<false, E>(va, access, nullptr); };
+    if (!canonical(Levels, va) || !load_ok_) [[unlikely]]
+        return slow_walk();
+
+    const Rights& r = rights_[(access.user ? 3 : 0) + static_cast<unsigned>(access.type)];
+    const PhysMem& mem = m_.mem;
+    const std::uint8_t* table = root_bytes_ ? root_bytes_ : mem.frame_or_zero(root_ >> bits::PAGE_SHIFT);
+    std::uint64_t and_bits = ~std::uint64_t{0}, or_bits = 0, pa = 0;
+    bool done = false;
+    [&]<unsigned... I>(std::integer_sequence<unsigned, I...>) {
+        // One level; false ends the walk (`done` at a leaf; else run() finishes it).
+        auto level = [&]<unsigned i>() {
+            constexpr unsigned shift = level_shift(Levels, i);
+            const unsigned index = static_cast<unsigned>((va >> shift) & index_mask(Levels, i));
+            std::uint64_t raw;
+            if constexpr (pae_top(Levels, i)) {
+                raw = pdpte_[index];  // checked for reserved bits by load_cr3(); no rights
+                if (!(raw & bit(bits::P))) return false;
+            } else {
+                if constexpr (E == 8) std::memcpy(&raw, table + index * 8, 8);
+                else {
+                    std::uint32_t r32;
+                    std::memcpy(&r32, table + index * 4, 4);
+                    raw = r32;
+                }
+                const Level& l = lv_[i];
+                if constexpr (i + 1 < Levels) {
+                    if ((raw & l.table_check) != bit(bits::P)) {
+                        // A large page, or a fault for run() to name.
+                        if (!(raw & l.leaf_test) || (raw & l.leaf_check) != bit(bits::P)) return false;
+                        and_bits &= raw;
+                        or_bits |= raw;
+                        std::uint64_t frame = raw & l.frame_leaf;
+                        if (l.pse36)  // PSE-36: physical bits 39:32 in bits 20:13 (SDM table 4-4)
+                            frame |= ((raw >> bits::PSE36_LOW) & (bit(pse36_bits_) - 1)) << bits::PSE36_PA_SHIFT;
+                        pa = frame | (va & (bit(shift) - 1));
+                        return done = true, false;
+                    }
+                    and_bits &= raw;
+                    or_bits |= raw;
+                } else {
+                    if ((raw & l.leaf_check) != bit(bits::P)) return false;
+                    and_bits &= raw;
+                    or_bits |= raw;
+                    pa = (raw & l.frame_leaf) | (va & (bits::PAGE_SIZE - 1));
+                    return done = true, false;
+                }
+            }
+            table = mem.frame_or_zero((raw & frame_table_) >> bits::PAGE_SHIFT);
+            return true;
+        };
+        (level.template operator()<I>() && ...);
+    }(std::make_integer_sequence<unsigned, Levels>{});
+
+    if (!done || (and_bits & r.need) != r.need || (or_bits & r.forbid) || (and_bits & r.user_page)) [[unlikely]]
+        return slow_walk();
+    return pa;
+}
+
+// The fast path where the mode has one of the shapes above, else run() for every walk.
+void Mmu::pick_fast() {
+    root_bytes_ = m_.mem.frame(root_ >> bits::PAGE_SHIFT);
+    for (Level& l : lv_) {
+        l.table_check = l.rsvd_table | l.leaf_test | bit(bits::P);
+        l.leaf_check = l.rsvd_leaf | bit(bits::P);
+    }
+    // The table of run(), as masks. A supervisor access to a user page is refused under SMEP (a
+    // fetch) or SMAP without EFLAGS.AC (a read or write): those walks go to run().
+    const Control& c = m_.ctl;
+    for (const bool user : {false, true})
+        for (const AccessType t : {AccessType::Read, AccessType::Write, AccessType::Execute}) {
+            Rights& r = rights_[(user ? 3 : 0) + static_cast<unsigned>(t)];
+            const bool write = t == AccessType::Write, fetch = t == AccessType::Execute;
+            r.need = (user ? bit(bits::US) : 0) | (write && (user || c.cr0_wp) ? bit(bits::RW) : 0);
+            r.forbid = fetch ? xd_mask_ : 0;
+            const bool refused = !user && (fetch ? c.cr4_smep : c.cr4_smap && !c.rflags_ac);
+            r.user_page = refused ? bit(bits::US) : 0;
+        }
+    auto shaped = [&](unsigned levels) {
+        if (levels_ != levels || mode_.entry_size != entry_bytes(levels)) return false;
+        for (unsigned i = 0; i < levels; ++i)
+            if (lv_[i].shift != level_shift(levels, i) || lv_[i].index_mask != index_mask(levels, i) ||
+                lv_[i].from_register != pae_top(levels, i))
+                return false;
+        return mode_.canonical == (levels > 3) && mode_.va_bits == (levels == 5 ? 57u : levels == 4 ? 48u : 32u);
+    };
+    if (shaped(2)) fast_ = &Mmu::fast<2>;
+    else if (shaped(3)) fast_ = &Mmu::fast<3>;
+    else if (shaped(4)) fast_ = &Mmu::fast<4>;
+    else if (shaped(5)) fast_ = &Mmu::fast<5>;
+    else fast_ = &Mmu::slow;
+}
+
+}  // namespace vmtour

@@ -1,0 +1,103 @@
+// translate()'s fast path (sim/machine/walk_fast.cpp) against the recorded walk: on machines whose
+// tables are random (entries that point at each other, large pages, reserved bits, missing
+// frames) and whose control bits are random, every address and every kind of access gives the
+// same answer both ways.
+#include "fixture.hpp"
+
+#include <random>
+
+using namespace vmtour;
+using namespace vmtour::test;
+
+namespace {
+
+constexpr unsigned TABLES = 8;  // table frames, every entry of them filled
+
+struct RandomMachine {
+    Machine m;
+    std::vector<std::uint64_t> tables;  // their physical addresses
+};
+
+RandomMachine random_machine(const PagingMode& mode, std::mt19937_64& rng) {
+    RandomMachine r;
+    Machine& m = r.m;
+    m.mode = &mode;
+    auto chance = [&](unsigned in) { return rng() % in == 0; };
+    m.ctl.cr0_wp = chance(2);
+    m.ctl.cr4_pse = !chance(4);
+    m.ctl.cr4_smep = chance(2);
+    m.ctl.cr4_smap = chance(2);
+    m.ctl.rflags_ac = chance(2);
+    m.ctl.efer_nxe = !chance(4);
+    if (mode.entry_size == 8) m.ctl.maxphyaddr = std::array{36u, 40u, 46u, 52u}[rng() % 4];
+    for (unsigned t = 0; t < TABLES; ++t) r.tables.push_back((0x100 + t * 0x11 + (rng() % 4) * 0x1000) << 12);
+    m.ctl.cr3 = r.tables[0];
+    if (chance(16)) m.ctl.cr3 |= std::uint64_t{1} << (mode.canonical ? 60 : 3);  // sometimes a bad CR3
+    for (std::uint64_t table : r.tables)
+        for (unsigned i = 0; i < 4096 / mode.entry_size; ++i) {
+            // PAE's PDPTEs (the first four entries of the root) have no rights, A, D or PS bits.
+            const bool pdpte = mode.level[0].pdpte_pae && table == r.tables[0] && i < 4;
+            std::uint64_t flags = pdpte ? bit(bits::PWT) : RW | US | XD | A | D | bit(bits::G) | bit(bits::PWT);
+            if (!pdpte && chance(6)) flags |= PS;
+            std::uint64_t raw;
+            switch (rng() % 16) {
+            case 0: raw = rng(); break;                                          // garbage
+            case 1: raw = 0; break;                                              // not present
+            case 2:
+            case 3: raw = ((rng() % 0x100000) << 12) | (rng() & flags) | P; break;  // a frame, maybe missing
+            default: raw = r.tables[rng() % TABLES] | (rng() & flags) | P;       // another table
+            }
+            // A large page's frame is aligned (else its low bits are reserved): to 1 GiB or 2 MiB.
+            if (mode.entry_size == 8 && (raw & PS) && !chance(8))
+                raw &= ~((std::uint64_t{1} << (chance(2) ? 30 : 21)) - 1) | 0xfff | XD;
+            if (chance(12)) raw |= ~(rng() & rng() & rng());  // mostly ones: reserved bits
+            REQUIRE(m.mem.write_entry(table + i * mode.entry_size, mode.entry_size, raw));
+        }
+    return r;
+}
+
+std::uint64_t random_va(const PagingMode& mode, std::mt19937_64& rng) {
+    const std::uint64_t v = rng();
+    switch (rng() % 4) {
+    case 0: return v;  // anything, often not canonical
+    case 1: return v & (mode.va_limit() - 1);
+    default:  // canonical (sign-extended in the 64-bit modes)
+        if (!mode.canonical) return v & 0xffffffff;
+        return static_cast<std::uint64_t>(static_cast<std::int64_t>(v << (64 - mode.va_bits)) >> (64 - mode.va_bits));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("fast path: translate gives what the recorded walk gives, on random machines", "[walk][fast]") {
+    std::mt19937_64 rng(20261122);
+    for (const PagingMode* mode : ALL_MODES) {
+        std::size_t ok = 0, faults = 0, large = 0;
+        for (int machine = 0; machine < 40; ++machine) {
+            const RandomMachine r = random_machine(*mode, rng);
+            const Mmu mmu(r.m);
+            for (int n = 0; n < 400; ++n) {
+                const std::uint64_t va = random_va(*mode, rng);
+                for (const bool user : {false, true})
+                    for (const AccessType t : {AccessType::Read, AccessType::Write, AccessType::Execute}) {
+                        const Walk w = mmu.walk(va, Access{t, user});
+                        const std::uint64_t pa = mmu.translate(va, Access{t, user});
+                        if (pa != (w.ok ? w.translation.pa : NO_TRANSLATION)) {
+                            INFO(mode->key << " machine " << machine << " va " << std::hex << va << " user " << user
+                                           << " access " << static_cast<int>(t) << " walk "
+                                           << (w.ok ? w.translation.pa : NO_TRANSLATION) << " translate " << pa);
+                            FAIL();
+                        }
+                        ok += w.ok;
+                        faults += !w.ok;
+                        large += w.ok && w.translation.page_size > 4096;
+                    }
+            }
+        }
+        // The machines exercise both outcomes and large pages, or the test proves little.
+        INFO(mode->key << ": " << ok << " translated (" << large << " by large pages), " << faults << " faults");
+        CHECK(ok > 1000);
+        CHECK(large > 100);
+        CHECK(faults > 1000);
+    }
+}
