@@ -1,7 +1,8 @@
 // What the web page shows from the library: lesson Markdown as HTML, and quiz answers graded as
-// `vmsim quiz --answer` grades them.
+// `vmsim quiz --answer` grades them; vmreal's pages as runs of frames (vmreal --svg).
 #include "markdown_html.hpp"
 #include "quiz_grade.hpp"
+#include "svg.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -52,4 +53,27 @@ TEST_CASE("quiz answers: the count is checked, a malformed one is parse_answer's
     REQUIRE(wrong);
     CHECK_FALSE(wrong.value.right);
     CHECK_FALSE(wrong.value.hint.empty());
+}
+
+TEST_CASE("vmreal's pages as runs: scattered, one block, 2 MiB huge pages, unknown frames", "[svg][frames]") {
+    constexpr std::uint64_t VA0 = 0x7f0000000000, M2 = 2 << 20;
+    std::vector<FramePage> pages;
+    // 512 pages mapping one 2 MiB-aligned frame, then 3 consecutive frames, then a jump, then
+    // a page without a frame.
+    for (std::uint64_t i = 0; i < 512; ++i) pages.push_back({VA0 + i * 4096, 0x40000000 + i * 4096});
+    for (std::uint64_t i = 0; i < 3; ++i) pages.push_back({VA0 + M2 + i * 4096, 0x1000 + i * 4096});
+    pages.push_back({VA0 + M2 + 3 * 4096, 0x9000});
+    pages.push_back({VA0 + M2 + 4 * 4096, std::nullopt});
+    const auto runs = frame_runs(pages);
+    REQUIRE(runs.size() == 3);
+    CHECK((runs[0].first == 0 && runs[0].count == 512 && runs[0].huge));
+    CHECK((runs[1].first == 512 && runs[1].count == 3 && !runs[1].huge));
+    CHECK((runs[2].first == 515 && runs[2].count == 1));
+    // The same 512 frames one page off the 2 MiB boundary are a run but not a huge page.
+    for (auto& p : pages) p.pa = p.pa ? std::optional(*p.pa + 4096) : std::nullopt;
+    CHECK_FALSE(frame_runs(pages)[0].huge);
+    const std::string svg = svg_frames(pages, "test");
+    CHECK(svg.find(R"(data-pages="517" data-known="516" data-runs="3" data-longest="512" data-huge-pages="0")") !=
+          std::string::npos);
+    CHECK(svg.find("scattered: 3 runs of consecutive frames, the longest 512 pages") != std::string::npos);
 }
