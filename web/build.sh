@@ -54,7 +54,8 @@ for src in "${sources[@]}"; do
 done
 for pid in "${running[@]}"; do wait "$pid" || failed=1; done
 ((failed == 0)) || { echo "web/build.sh: compiling failed" >&2; exit 1; }
-em++ "${flags[@]}" "$obj"/*.o -o "$out/vmtour.js" \
+# The link optimises the whole wasm again (binaryen); VMTOUR_WEB_LINK_OPT=-Os trades speed for size.
+em++ "${flags[@]}" ${VMTOUR_WEB_LINK_OPT:-} "$obj"/*.o -o "$out/vmtour.js" \
   -sSINGLE_FILE=1 -sMODULARIZE=1 -sEXPORT_NAME=VmtourModule -sENVIRONMENT=web \
   -sEXPORTED_FUNCTIONS=_vmtour_call -sEXPORTED_RUNTIME_METHODS=ccall \
   -sALLOW_MEMORY_GROWTH=1

@@ -68,6 +68,8 @@ function showLesson() {
   const body = $("lesson-body");
   body.innerHTML = l.html;  // escaped by the simulator's Markdown renderer
   for (const code of body.querySelectorAll("code.cmd")) {
+    // `vmsim lesson check` and `vmsim grade` run other programs: the simulator refuses them here.
+    if (/^vmsim (lesson|grade)\b/.test(code.dataset.cmd)) continue;
     runButton(code, code.dataset.cmd, l.dir, code.closest("p, li, pre, td") || code);
   }
   const ex = $("lesson-exercises");
