@@ -5,6 +5,8 @@
 #include "kmod_client.hpp"
 #include "kmod_run.hpp"
 #include "output.hpp"
+#include "svg.hpp"
+#include "svg_doc.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -116,6 +118,12 @@ void setup_vmreal(CLI::App& app, Options& o) {
                    "module's snapshot of its allocation")
         ->option_text("FILE")
         ->check(NOT_EMPTY);
+    app.add_option("--svg", o.svg,
+                   "Also draw the pages to FILE as a picture (SVG, a 16:9 slide): virtual page against "
+                   "physical address, so scattered 4K frames, one contiguous block and 2 MiB huge pages "
+                   "tell apart at a glance")
+        ->option_text("FILE")
+        ->check(NOT_EMPTY);
     app.add_option("--kernel", o.kernel,
                    "Instead of allocating here, have the kernel module allocate 1 MiB with vmalloc or kmalloc "
                    "and print its lines (Vmalloc: VA=... -> PA=...); -b and -m do not apply")
@@ -155,7 +163,12 @@ Parsed<Config> validate(const Options& o) {
     if (o.snapshot == "-") return bad("--snapshot -: give a file name (the report may be on stdout)");
     if (!o.snapshot.empty() && o.snapshot == o.output)
         return bad(fmt::format("--snapshot {}: the same file as -o", o.snapshot));
+    c.svg = o.svg;
+    if (o.svg == "-") return bad("--svg -: give a file name (the report may be on stdout)");
+    if (!o.svg.empty() && (o.svg == o.output || o.svg == o.snapshot))
+        return bad(fmt::format("--svg {}: the same file as -o or --snapshot", o.svg));
     if (!o.kernel.empty()) {
+        if (!o.svg.empty()) return bad("--svg draws vmreal's own pages: not with --kernel");
         out.error = validate_kernel(o, c);
         return out;
     }
@@ -211,6 +224,21 @@ Parsed<Config> validate(const Options& o) {
 
 namespace {
 
+// --svg: the pages as the report has them (the parent's, with --fork), drawn by sim/present.
+void write_svg(const Experiment& ex, const std::string& path) {
+    std::vector<FramePage> pages;
+    pages.reserve(ex.vas.size());
+    for (std::size_t i = 0; i < ex.vas.size(); ++i) {
+        const PageRecord r = record_of(ex, i);
+        pages.push_back({r.va, r.pa});
+    }
+    const ThpAdvice thp = ex.config.alloc.thp;
+    const std::string title = fmt::format("vmreal -b {} -m {} --touch {}{}", ex.config.block_word,
+                                          format_size(ex.config.alloc.size), touch_name(ex.config.touch),
+                                          thp == ThpAdvice::On ? " --thp on" : thp == ThpAdvice::Off ? " --thp off" : "");
+    if (auto e = svg::write_file_atomic(path, svg_frames(pages, title)); !e.empty()) throw RealError(e);
+}
+
 // vmreal's own memory: allocate, touch, translate, and with the module a snapshot of it.
 int run_buffer(const Config& c, const ModuleClient* module, OutputFile& out, OutputFile* snapshot) {
     Experiment ex = run_experiment(c);
@@ -218,6 +246,7 @@ int run_buffer(const Config& c, const ModuleClient* module, OutputFile& out, Out
     write_report_to(ex, out);
     out.commit();
     if (snapshot) snapshot->commit();
+    if (!c.svg.empty()) write_svg(ex, c.svg);
     if (!c.quiet) {
         // The report is written; a summary that stderr cannot take (closed, /dev/full) is lost,
         // not a reason to fail or abort.

@@ -32,6 +32,7 @@ struct Options {
     bool quiet = false;           // -q: no summary
     std::string snapshot;         // --snapshot FILE: the module's snapshot of the buffer, merged
     std::string kernel;           // --kernel vmalloc|kmalloc: the module's allocation instead
+    std::string svg;              // --svg FILE: the pages as a picture
 };
 
 // The validated run.
@@ -46,6 +47,7 @@ struct Config {
     std::string output;
     std::string block_word;  // "4K" / "1G", for messages and the JSON header
     std::string snapshot;    // --snapshot FILE ("": none)
+    std::string svg;         // --svg FILE ("": none)
     std::string kernel;      // "vmalloc", "kmalloc", or "" (vmreal's own buffer)
 };
 

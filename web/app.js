@@ -4,7 +4,9 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { levels: 2, va: "0x1337babe", access: "r", user: true, step: -1, view: "walk", zoom: [] };
+const state = { levels: 2, va: "0x1337babe", access: "r", user: true, step: -1, view: "walk", zoom: [],
+                seed: "1", count: 5, huge: false, faults: false, lesson: 0 };
+const VIEWS = ["walk", "map", "quiz"];
 let call = null;      // the simulator, once loaded
 let stepCount = 0;    // steps in the walk shown
 
@@ -16,7 +18,12 @@ function readUrl() {
   if (q.has("user")) state.user = q.get("user") !== "0";
   if (q.has("step")) state.step = parseInt(q.get("step"), 10);
   if (Number.isNaN(state.step)) state.step = -1;
-  if (q.get("view") === "map") state.view = "map";
+  if (q.has("seed")) { state.seed = q.get("seed"); state.view = "quiz"; }
+  if (VIEWS.includes(q.get("view"))) state.view = q.get("view");
+  if (q.has("count")) state.count = parseInt(q.get("count"), 10) || 5;
+  state.huge = q.get("huge") === "1";
+  state.faults = q.get("faults") === "1";
+  if (q.has("lesson")) state.lesson = parseInt(q.get("lesson"), 10) || 0;
   if (q.has("zoom")) state.zoom = q.get("zoom").split(",").filter((s) => s !== "").map((s) => parseInt(s, 10));
 }
 
@@ -28,6 +35,13 @@ function writeUrl() {
   if (!state.user) q.set("user", "0");
   if (state.step >= 0) q.set("step", state.step);
   if (state.view === "map") q.set("view", "map");
+  if (state.view === "quiz") {
+    q.set("seed", state.seed);
+    if (state.count !== 5) q.set("count", state.count);
+    if (state.huge) q.set("huge", "1");
+    if (state.faults) q.set("faults", "1");
+  }
+  if (state.lesson) q.set("lesson", state.lesson);
   if (state.zoom.length) q.set("zoom", state.zoom.join(","));
   history.replaceState(null, "", "?" + q.toString());
 }
@@ -42,7 +56,7 @@ function ask(request) {
 }
 
 function clearErrors() {
-  for (const id of ["va-error", "access-error", "machine-error", "map-error"]) $(id).textContent = "";
+  for (const id of ["va-error", "access-error", "machine-error", "map-error", "quiz-error"]) $(id).textContent = "";
   for (const id of ["va", "machine"]) $(id).classList.remove("bad");
 }
 
@@ -110,15 +124,23 @@ function showMap() {
 function render() {
   clearErrors();
   $("levels").value = String(state.levels);
+  $("quiz-levels").value = String(state.levels);
   $("va").value = state.va;
   $("access").value = state.access;
   $("user").checked = state.user;
-  $("walk-view").hidden = state.view !== "walk";
-  $("map-view").hidden = state.view !== "map";
-  $("tab-walk").setAttribute("aria-pressed", String(state.view === "walk"));
-  $("tab-map").setAttribute("aria-pressed", String(state.view === "map"));
+  for (const v of VIEWS) {
+    $(v + "-view").hidden = state.view !== v;
+    $("tab-" + v).setAttribute("aria-pressed", String(state.view === v));
+  }
+  // The quiz makes its own machine: the address and machine file belong to the walk and the map.
+  $("controls").hidden = state.view === "quiz";
   if (state.view === "walk") showWalk();
-  else showMap();
+  else if (state.view === "map") showMap();
+  else showQuiz();
+  document.body.classList.toggle("with-lessons", state.lesson > 0);
+  $("tab-lessons").setAttribute("aria-pressed", String(state.lesson > 0));
+  $("lesson-pane").hidden = state.lesson === 0;
+  if (state.lesson) showLesson();
   writeUrl();
 }
 
@@ -132,6 +154,7 @@ function fromForm() {
 function wire() {
   $("controls").addEventListener("submit", (e) => { e.preventDefault(); fromForm(); state.step = -1; render(); });
   $("levels").addEventListener("change", () => { fromForm(); state.zoom = []; render(); });
+  $("quiz-levels").addEventListener("change", () => { state.levels = parseInt($("quiz-levels").value, 10); render(); });
   $("access").addEventListener("change", () => { fromForm(); render(); });
   $("user").addEventListener("change", () => { fromForm(); render(); });
   $("prev").addEventListener("click", () => { state.step = state.step < 0 ? stepCount : Math.max(0, state.step - 1); render(); });
@@ -139,6 +162,9 @@ function wire() {
   $("all").addEventListener("click", () => { state.step = -1; render(); });
   $("tab-walk").addEventListener("click", () => { state.view = "walk"; render(); });
   $("tab-map").addEventListener("click", () => { state.view = "map"; render(); });
+  $("tab-quiz").addEventListener("click", () => { state.view = "quiz"; render(); });
+  wireQuiz();
+  wireLessons();
   $("zoom-out").addEventListener("click", () => { state.zoom.pop(); render(); });
   $("map-svg").addEventListener("click", (e) => {
     const cell = e.target.closest("[data-cell]");
@@ -155,6 +181,9 @@ function wire() {
   $("machine").addEventListener("change", () => { fromForm(); render(); });
 }
 
+// Where the load time goes (tests/web/measure_load.py reads these): the scripts parsed, the
+// simulator compiled and started, the first answer shown.
+document.body.dataset.scriptMs = String(Math.round(performance.now()));
 readUrl();
 wire();
 if (typeof VmtourModule !== "function") {
@@ -162,6 +191,7 @@ if (typeof VmtourModule !== "function") {
   $("status").className = "failed";
 } else {
   VmtourModule().then((mod) => {
+    document.body.dataset.moduleMs = String(Math.round(performance.now()));
     call = mod.cwrap ? mod.cwrap("vmtour_call", "string", ["string"])
                      : (req) => mod.ccall("vmtour_call", "string", ["string"], [req]);
     $("status").textContent = "";

@@ -21,15 +21,41 @@ ln -s /usr/include/nlohmann "$inc/nlohmann"
 printf '#include <limits.h>\n#undef PAGE_SIZE\n' > "$inc/no_page_size.h"
 # Debian's emscripten runs its JS optimizer with the system's Node modules.
 export NODE_PATH=/usr/share/nodejs
+# Lessons 1 to 6 travel inside the wasm (file:// cannot fetch them).
+/usr/bin/python3 "$root/web/embed_lessons.py" "$root/lessons" "$inc/lessons_data.cpp"
+version=$(sed -n 's/^project(vmtour VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
 sources=(
-  "$root"/sim/machine/{parse,mode,physmem,walk,walk_fast,builder,machine_file,examples}.cpp
-  "$root"/sim/teach/{cost,memmap}.cpp
-  "$root"/sim/present/{render,text,svg_doc,svg_walk,svg_map}.cpp
-  "$root"/web/vmtour_web.cpp
+  "$root"/sim/machine/{parse,mode,physmem,walk,walk_fast,builder,machine_file,examples,tlb,tlb_geometry,trace,cpuid_tlb}.cpp
+  "$root"/sim/teach/{cost,memmap,quiz,grade,model_walk,grade_cases,quiz_grade,lessons,lessons_check}.cpp
+  "$root"/sim/present/{render,text,svg_doc,svg_walk,svg_map,quiz_text,input_words,markdown,markdown_html,tlb_render,cli_text}.cpp
+  "$root"/formats/{report,report_parse}.cpp
+  # The command line, without its main(): the page runs lessons' commands through run_vmsim.
+  "$root"/sim/vmsim/{app,common,cmd_walk,cmd_tables,cmd_check,cmd_quiz,quiz_answers,cmd_lesson,cmd_tlb,cmd_grade,walker_run}.cpp
+  "$root"/web/{vmtour_web,web_vmsim,web_lessons}.cpp "$inc/lessons_data.cpp"
 )
-em++ -std=c++20 -O2 -fexceptions -DFMT_HEADER_ONLY=1 -DNDEBUG \
-  -include "$inc/no_page_size.h" -I"$inc" -I"$root/sim/machine" -I"$root/sim/teach" -I"$root/sim/present" \
-  "${sources[@]}" -o "$out/vmtour.js" \
+ln -s /usr/include/CLI "$inc/CLI"
+flags=(-std=c++20 -O2 -fexceptions -DFMT_HEADER_ONLY=1 -DNDEBUG -DVMTOUR_VERSION="\"$version\""
+  -include "$inc/no_page_size.h" -I"$inc" -I"$root/sim/machine" -I"$root/sim/teach" -I"$root/sim/present"
+  -I"$root/sim/vmsim" -I"$root/formats" -I"$root/web")
+# One object per source, two at a time, through ccache when there is one (it caches em++ too).
+obj="$inc/obj"
+mkdir -p "$obj"
+cxx=(em++)
+command -v ccache >/dev/null && cxx=(ccache em++)
+compile() { "${cxx[@]}" "${flags[@]}" -c "$1" -o "$obj/$(basename "$1" .cpp).o"; }
+running=() failed=0
+for src in "${sources[@]}"; do
+  compile "$src" &
+  running+=($!)
+  if ((${#running[@]} >= 2)); then
+    wait "${running[0]}" || failed=1
+    running=("${running[@]:1}")
+  fi
+done
+for pid in "${running[@]}"; do wait "$pid" || failed=1; done
+((failed == 0)) || { echo "web/build.sh: compiling failed" >&2; exit 1; }
+# The link optimises the whole wasm again (binaryen); VMTOUR_WEB_LINK_OPT=-Os trades speed for size.
+em++ "${flags[@]}" ${VMTOUR_WEB_LINK_OPT:-} "$obj"/*.o -o "$out/vmtour.js" \
   -sSINGLE_FILE=1 -sMODULARIZE=1 -sEXPORT_NAME=VmtourModule -sENVIRONMENT=web \
   -sEXPORTED_FUNCTIONS=_vmtour_call -sEXPORTED_RUNTIME_METHODS=ccall \
   -sALLOW_MEMORY_GROWTH=1

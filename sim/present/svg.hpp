@@ -9,8 +9,12 @@
 #include "memmap.hpp"
 #include "walk.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace vmtour {
 
@@ -29,5 +33,22 @@ std::string svg_memmap(const Machine& m, const MemoryMap& map);
 
 // Table memory per level against one flat table, per mode, on a logarithmic scale.
 std::string svg_cost(std::span<const ModeCost> costs, std::span<const Region> regions);
+
+// One page of a vmreal run: where it is, and its frame when the kernel said.
+struct FramePage {
+    std::uint64_t va = 0;
+    std::optional<std::uint64_t> pa;
+};
+// Pages in a row whose virtual and physical addresses both step by 4 KiB.
+struct FrameRun {
+    std::size_t first = 0, count = 0;
+    bool huge = false;  // covers a 2 MiB-aligned virtual range that maps a 2 MiB-aligned frame
+};
+std::vector<FrameRun> frame_runs(std::span<const FramePage> pages);
+
+// Virtual page (across) against physical address (up): scattered 4K frames are a cloud of marks,
+// a contiguous block one diagonal line, huge pages a staircase of thick 2 MiB segments; with the
+// verdict in words. `title` says which run (vmreal's options).
+std::string svg_frames(std::span<const FramePage> pages, std::string_view title);
 
 }  // namespace vmtour

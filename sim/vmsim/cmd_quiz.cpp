@@ -4,6 +4,7 @@
 #include "machine_file.hpp"
 #include "quiz.hpp"
 #include "quiz_answers.hpp"
+#include "quiz_text.hpp"
 #include "render.hpp"
 #include "text.hpp"
 
@@ -28,39 +29,17 @@ struct QuizCliOptions {
     std::string answer;  // an answer file to grade ('-': stdin)
 };
 
-std::string command_line(const QuizCliOptions& o) {
-    return fmt::format("vmsim quiz --levels {} --seed {}{}{}{}", o.levels, o.seed,
-                       o.count != 5 ? fmt::format(" --count {}", o.count) : "", o.huge ? " --huge" : "",
-                       o.faults ? " --faults" : "");
-}
-
 // The same access as `vmsim translate` options.
 std::string translate_args(const Question& q) {
     static constexpr const char* letter[] = {"r", "w", "x"};
     return fmt::format("-a {}{}", letter[static_cast<int>(q.access.type)], q.access.user ? "" : " --supervisor");
 }
 
-// The problem: the machine and the questions.
-std::string problem_text(const QuizCliOptions& o, const Quiz& quiz, const std::string& dump) {
-    const Machine& m = quiz.machine;
-    std::string out = fmt::format("{}\n{}: {} address{} to translate\n\n", command_line(o), m.mode->title,
-                                  quiz.questions.size(), quiz.questions.size() == 1 ? "" : "es");
-    out += "The machine as a machine file (docs/machine-format.md): CR3, the control bits,\n"
-           "and each table's non-zero entries as INDEX RAW-ENTRY.\n"
-           "Entry bits: P=0x1 R/W=0x2 U/S=0x4 PS=0x80" +
-           std::string(m.mode->has_xd ? " XD=bit 63" : "") + ".\n\n" + dump + "\n";
-    out += "Translate each access: its physical address, or the fault\n"
-           "(#PF and its error code, or #GP).\n";
-    for (std::size_t i = 0; i < quiz.questions.size(); ++i)
-        out += wrap(fmt::format("  {}. {}", i + 1, question_text(quiz.questions[i])), TEXT_WIDTH, "     ") + "\n";
-    return out;
-}
-
 void print_text(const QuizCliOptions& o, const Quiz& quiz, const std::string& dump) {
     const Machine& m = quiz.machine;
-    std::cout << problem_text(o, quiz, dump);
+    std::cout << quiz_problem_text(quiz, dump);
     if (!o.solve) {
-        std::cout << fmt::format("\nAnswers, with every step of each walk:\n  {} --solve\n", command_line(o));
+        std::cout << fmt::format("\nAnswers, with every step of each walk:\n  {} --solve\n", quiz_command_line(quiz.options));
         return;
     }
     const Mmu mmu(m);
@@ -86,7 +65,7 @@ void print_json(const QuizCliOptions& o, const Quiz& quiz, const std::string& du
         if (o.solve) j["answer"] = walk_json(m, mmu.walk(q.va, q.access));
         questions.push_back(j);
     }
-    std::cout << nlohmann::json{{"format", "vmtour-quiz/1"}, {"quiz", command_line(o)}, {"mode", m.mode->key},  {"seed", o.seed},
+    std::cout << nlohmann::json{{"format", "vmtour-quiz/1"}, {"quiz", quiz_command_line(quiz.options)}, {"mode", m.mode->key},  {"seed", o.seed},
                                 {"huge", o.huge},          {"faults", o.faults},   {"machine", dump},
                                 {"questions", questions}}
                      .dump(2)
@@ -117,8 +96,8 @@ int run_quiz(const QuizCliOptions& o) {
         out.close();
         if (!out) throw InputError(fmt::format("{}: cannot write the machine file", o.machine_out));
     }
-    if (!o.answer.empty()) return grade_answer_file(quiz, o.answer, command_line(o), o.solve, o.json);
-    if (o.ask) return ask_session(quiz, problem_text(o, quiz, dump));
+    if (!o.answer.empty()) return grade_answer_file(quiz, o.answer, quiz_command_line(quiz.options), o.solve, o.json);
+    if (o.ask) return ask_session(quiz, quiz_problem_text(quiz, dump));
     if (o.json) print_json(o, quiz, dump);
     else print_text(o, quiz, dump);
     return 0;

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "cost.hpp"
+#include "input_words.hpp"
 #include "render.hpp"
 #include "svg.hpp"
 #include "svg_doc.hpp"
@@ -28,10 +29,9 @@ struct TranslateOptions {
 };
 
 AccessType access_type(const std::string& s) {
-    if (s == "r" || s == "read") return AccessType::Read;
-    if (s == "w" || s == "write") return AccessType::Write;
-    if (s == "x" || s == "exec" || s == "execute" || s == "fetch") return AccessType::Execute;
-    throw InputError(fmt::format("--access must be r, w or x, not '{}'", s));
+    const auto a = parse_access_type(s);
+    if (!a) throw InputError(a.error);
+    return a.value;
 }
 
 void print_updates(const Machine& m, const Walk& w, const std::vector<EntryUpdate>& updates) {

@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace vmtour::cli {
 
@@ -19,5 +21,9 @@ void setup_quiz(CLI::App& app, Runner& run);
 void setup_lesson(CLI::App& app, Runner& run);
 void setup_tlb(CLI::App& app, Runner& run);
 void setup_grade(CLI::App& app, Runner& run);
+
+// The whole command: ARGS are the words after "vmsim"; the exit status is returned. Output goes
+// to stdout and stderr as from the terminal.
+int run_vmsim(std::vector<std::string> args);
 
 }  // namespace vmtour::cli

@@ -1,6 +1,7 @@
 #include "common.hpp"
 
 #include "examples.hpp"
+#include "input_words.hpp"
 #include "machine_file.hpp"
 #include "parse.hpp"
 #include "report.hpp"
@@ -81,10 +82,8 @@ std::vector<std::uint64_t> load_report_vas(const std::string& path, std::vector<
 }
 
 std::uint64_t parse_va(const std::string& text, const PagingMode& mode) {
-    auto v = parse_u64(text);
-    if (!v) throw InputError(fmt::format("bad virtual address: {}", v.error));
-    if (!mode.canonical && v.value >= mode.va_limit())
-        throw InputError(fmt::format("virtual address {} does not fit in {}'s 32-bit address space", text, mode.key));
+    const auto v = parse_virtual_address(text, mode);
+    if (!v) throw InputError(v.error);
     return v.value;
 }
 

@@ -3,6 +3,8 @@
 
 #include "common.hpp"
 #include "grade.hpp"
+#include "quiz_grade.hpp"
+#include "quiz_text.hpp"
 #include "parse.hpp"
 #include "render.hpp"
 
@@ -17,45 +19,24 @@
 
 namespace vmtour::cli {
 
-namespace {
-
-Walk walk_of(const Quiz& quiz, const Question& q) { return walk(quiz.machine, q.va, q.access); }
-
-std::string solution_text(const Quiz& quiz, const Walk& w) {
-    return render_walk_text(quiz.machine, w) +
-           wrap(fmt::format("answer  {}", answer_text(quiz.machine, w)), TEXT_WIDTH, "        ") + "\n";
-}
-
-}  // namespace
-
 int grade_answer_file(const Quiz& quiz, const std::string& file, const std::string& title, bool solve, bool json) {
     const std::string name = file == "-" ? "<stdin>" : file;
     auto text = read_input(file, "answer file");
     if (!text) throw InputError(text.error);
-    auto answers = parse_answers(text.value, name);
-    if (!answers) throw InputError(answers.error);
-    const auto& given = answers.value;
+    const auto graded = grade_answer_text(quiz, text.value, name);
+    if (!graded) throw InputError(graded.error);
     const std::size_t n = quiz.questions.size();
-    if (given.size() > n)
-        throw InputError(fmt::format("{}:{}: answer {}, but the quiz has {} question{}", name, given[n].line, n + 1, n,
-                                     n == 1 ? "" : "s"));
-    if (given.size() < n) {
-        const unsigned lines = static_cast<unsigned>(std::count(text.value.begin(), text.value.end(), '\n') +
-                                                     (!text.value.empty() && text.value.back() != '\n'));
-        throw InputError(fmt::format("{}:{}: {} answer{} for {} questions (one line per question, in order)", name,
-                                     std::max(lines, 1u), given.size(), given.size() == 1 ? "" : "s", n));
-    }
     std::size_t right = 0;
     std::string body;
     nlohmann::json items = nlohmann::json::array();
     for (std::size_t i = 0; i < n; ++i) {
         const Question& q = quiz.questions[i];
-        const Walk w = walk_of(quiz, q);
-        const Verdict v = grade(quiz.machine, w, given[i]);
+        const Walk w = question_walk(quiz, i);
+        const auto& [given, v] = graded.value[i];
         right += v.right;
-        nlohmann::json j{{"question", i + 1}, {"given", answer_word(given[i])}, {"right", v.right}};
+        nlohmann::json j{{"question", i + 1}, {"given", answer_word(given)}, {"right", v.right}};
         const std::string head = fmt::format("  {}. {:<5}  {}", i + 1, v.right ? "right" : "wrong",
-                                             answer_word(given[i]));
+                                             answer_word(given));
         body += wrap(fmt::format("{}  ({})", head, question_text(q)), TEXT_WIDTH, "           ") + "\n";
         if (!v.right) {
             j["slip"] = slip_name(v.slip);
@@ -64,7 +45,7 @@ int grade_answer_file(const Quiz& quiz, const std::string& file, const std::stri
             body += "     " + (wrap("hint: " + v.hint, 75, "           ") + "\n");
             if (solve) {
                 j["answer"] = answer_word(v.expected);
-                body += "\n" + solution_text(quiz, w) + "\n";
+                body += "\n" + quiz_solution_text(quiz, w) + "\n";
             }
         }
         items.push_back(j);
@@ -134,7 +115,7 @@ enum class End { Right, Shown, Stopped };
 
 End ask_one(const Quiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
     const Question& q = quiz.questions[i];
-    const Walk w = walk_of(quiz, q);
+    const Walk w = question_walk(quiz, i);
     const std::vector<std::string> hints = walk_hints(quiz.machine, w);
     std::size_t next_hint = 0;
     first_try = true;
@@ -160,7 +141,7 @@ End ask_one(const Quiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
             continue;
         }
         if (cmd == "show" || cmd == "skip") {
-            std::cout << "\n" << solution_text(quiz, w);
+            std::cout << "\n" << quiz_solution_text(quiz, w);
             return End::Shown;
         }
         if (!t) {
@@ -169,7 +150,7 @@ End ask_one(const Quiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
         }
         const Verdict v = grade(quiz.machine, w, t.value);
         if (v.right) {
-            std::cout << "  right\n\n" << solution_text(quiz, w);
+            std::cout << "  right\n\n" << quiz_solution_text(quiz, w);
             return End::Right;
         }
         first_try = false;

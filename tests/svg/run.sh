@@ -34,6 +34,12 @@ if [ "$update" = --update ]; then
   echo "svg: expected pictures and docs/blog-walk.svg rewritten; look at them, then git diff tests/svg docs"
   exit 0
 fi
+# vmreal --svg on this machine's real frames: invariants, not golden copies (tests/svg/vmreal.py).
+if [ -x "$build/real/vmreal" ]; then
+  python3 "$here/vmreal.py" "$build/real/vmreal" "$out" || fail=$((fail + 1))
+else
+  echo "FAIL: $build/real/vmreal is not built"; fail=$((fail + 1))
+fi
 python3 "$here/check_svg.py" xml "$out"/*.svg || fail=$((fail + 1))
 if command -v rsvg-convert >/dev/null; then
   for f in "$out"/*.svg; do rsvg-convert "$f" -o "${f%.svg}.png" || { echo "FAIL: rsvg-convert $f"; fail=$((fail + 1)); }; done

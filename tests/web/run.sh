@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(mkdir -p "${1:-$root/build/default}" && cd "${1:-$root/build/default}" && pwd)
 site="$build/web"
 rm -rf "$site" && mkdir -p "$site/dist"
-cp "$root"/web/index.html "$root"/web/app.js "$root"/web/style.css "$site/"
+cp "$root"/web/index.html "$root"/web/{app,quiz,lessons}.js "$root"/web/style.css "$site/"
 start=$(date +%s.%N)
 bash "$root/web/build.sh" "$site/dist"
 end=$(date +%s.%N)

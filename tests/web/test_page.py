@@ -21,6 +21,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 web_dir, artifacts = sys.argv[1], sys.argv[2]
 vmsim = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else None
+lessons_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lessons")
 os.makedirs(artifacts, exist_ok=True)
 failures = []
 
@@ -69,6 +70,49 @@ def shot(name):
 
 def console_errors():
     return [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+
+
+def js_text(selector):
+    return driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.textContent : ''",
+                                 selector)
+
+
+def run_cli(args, files=None, cwd=None):
+    with tempfile.TemporaryDirectory() as d:
+        for name, body in (files or {}).items():
+            open(os.path.join(d, name), "w").write(body)
+        return subprocess.run([vmsim] + args, cwd=cwd or d, capture_output=True, text=True)
+
+
+def answers_of(quiz):
+    """The true answers of a quiz, spelled as a learner types them, from vmsim quiz --json --solve."""
+    out = []
+    for q in json.loads(run_cli(quiz + ["--json", "--solve"]).stdout)["questions"]:
+        w = q["answer"]
+        out.append(w["pa"] if w["ok"] else ("gp" if w["fault"]["type"] == "#GP" else f"pf {w['fault']['error_code']:#x}"))
+    return out
+
+
+def answer(n, text_):
+    field = driver.find_element(By.CSS_SELECTOR, f"#q{n} .answer")
+    field.clear()
+    field.send_keys(text_)
+    driver.find_element(By.CSS_SELECTOR, f"#q{n} .check").click()
+
+
+def verdict(n):
+    return js_text(f"#q{n} .verdict")
+
+
+def run_in_page(selector):
+    buttons = driver.find_elements(By.CSS_SELECTOR, selector)
+    check(len(buttons) >= 1, f"a run button: {selector}")
+    if not buttons:
+        return ""
+    buttons[0].click()
+    return driver.execute_script("const out = [...document.querySelectorAll('pre.cmd-out')]"
+                                 ".find((e) => e.dataset.cmd === arguments[0].title); return out ? out.textContent : ''",
+                                 buttons[0])
 
 
 def cli_error(args, files=None):
@@ -162,6 +206,62 @@ try:
     check(text("zoom-label").startswith("PML4E 511"), f"zoomed into PML4E 511 ({text('zoom-label')!r})")
     check("zoom=511" in driver.current_url, "the zoom is in the URL")
     shot("07-map-zoom")
+
+    # 8. The quiz from the URL: `vmsim quiz`'s problem, graded answers, hints, malformed answers.
+    load(base + "?levels=2&seed=7")
+    check("seed=7" in driver.current_url and not driver.find_element(By.ID, "quiz-view").get_attribute("hidden"),
+          "?seed=7 opens the quiz")
+    problem = js_text("#quiz-problem")
+    check(problem.startswith("vmsim quiz --levels 2 --seed 7\n"), f"the quiz names its command ({problem[:40]!r})")
+    questions = driver.find_elements(By.CSS_SELECTOR, "#quiz-questions > li")
+    check(len(questions) == 5, f"5 questions ({len(questions)})")
+    if vmsim:
+        cli = run_cli(["quiz", "--levels", "2", "--seed", "7"])
+        check(cli.stdout.startswith(problem), "the problem is vmsim quiz's, word for word")
+        truth = answers_of(["quiz", "--levels", "2", "--seed", "7"])
+        # Right: question 1's true answer.
+        answer(1, truth[0])
+        check(verdict(1) == "right", f"question 1, the true answer {truth[0]!r}: right ({verdict(1)!r})")
+        check(f"answer  {truth[0]}" in js_text("#q1 .solution"), "a right answer shows the walk and the answer")
+        # Wrong: a fault where there is an address, or an address where there is a fault.
+        wrong = "0x1000" if truth[1] != "0x1000" else "0x2000"
+        answer(2, wrong)
+        given = truth[:1] + [wrong] + truth[2:]
+        cli_json = json.loads(run_cli(["quiz", "--levels", "2", "--seed", "7", "--answer", "a.txt", "--json"],
+                                      {"a.txt": "\n".join(given) + "\n"}).stdout)
+        hint = cli_json["answers"][1]["hint"]
+        check(verdict(2) == "wrong: " + hint, f"question 2, {wrong}: wrong with the CLI's hint ({verdict(2)!r})")
+        # Malformed: the command line's one-line message, without its "FILE:LINE: ".
+        answer(3, "banana")
+        msg = js_text("#q3 .error")
+        cli_msg = cli_error(["quiz", "--levels", "2", "--seed", "7", "--answer", "a.txt"], {"a.txt": "banana\n"})
+        check(msg and cli_msg == "a.txt:1: " + msg, f"malformed answer: the CLI's words ({msg!r}, {cli_msg!r})")
+    driver.find_element(By.CSS_SELECTOR, "#q4 .hint").click()
+    hints = driver.find_elements(By.CSS_SELECTOR, "#q4 .hints li")
+    check(len(hints) == 1 and hints[0].text.startswith("step 1: "), f"hint: the first step of the walk ({hints[0].text if hints else ''!r})")
+    shot("08-quiz")
+    driver.find_element(By.ID, "quiz-next").click()
+    check("seed=8" in driver.current_url and js_text("#quiz-problem").startswith("vmsim quiz --levels 2 --seed 8"),
+          "next seed: quiz 8, in the URL")
+
+    # 9. Lesson 3 beside the walk; its commands run through the command line's code.
+    load(base + "?levels=2&va=0x1337babe&lesson=3")
+    check("0xdeadbabe" in text("result") and driver.find_element(By.ID, "lesson-pane").is_displayed(),
+          "lesson 3 beside the walk")
+    check(js_text("#lesson-body h1").startswith("Lesson 3"), f"lesson 3's README ({js_text('#lesson-body h1')!r})")
+    line = "vmsim translate 0x1337babe --machine blog.machine --access w --set-ad"
+    out = run_in_page(f'#lesson-exercises button.run[title="{line}"]')
+    if vmsim:
+        cli = run_cli(line.split()[1:], cwd=os.path.join(lessons_dir, "03-the-two-level-walk"))
+        check(out == f"$ {line}\n{cli.stdout}[exit {cli.returncode}]", "a lesson's command: the CLI's output")
+    check("0xdeadbabe" in out, "a lesson's command ran")
+    shot("09-lesson-3")
+    load(base + "?lesson=5")
+    out = run_in_page('#lesson-body button.run[title="vmsim split 0x1337babe --levels 3"]')
+    check("379" in out, f"a command in the README's code block runs ({out[:60]!r})")
+    bad = run_in_page('#lesson-body button.run[title="vmsim translate 0x0000800000000000 --levels 4"]')
+    check("#GP" in bad and bad.endswith("[exit 1]"), "a faulting command: its exit status")
+    shot("10-lesson-5")
 
     # 7. From the files, without a server.
     load("file://" + os.path.abspath(os.path.join(web_dir, "index.html")) + "?levels=2&va=0x1337babe")

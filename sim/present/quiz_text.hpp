@@ -1,0 +1,20 @@
+// The quiz as `vmsim quiz` prints it: the command that makes it, the problem (machine and
+// questions) and a question's solution. Shared by the command line and the web page, so that a
+// learner reads the same problem in both.
+#pragma once
+
+#include "quiz.hpp"
+
+#include <string>
+
+namespace vmtour {
+
+// "vmsim quiz --levels 2 --seed 7 --faults": the command that makes this quiz.
+std::string quiz_command_line(const QuizOptions& o);
+// The problem: the command, the machine (`dump`, the machine file without expect lines) and the
+// numbered questions, wrapped to 80 columns.
+std::string quiz_problem_text(const Quiz& quiz, const std::string& dump);
+// One question's answer: the walk as `vmsim translate` prints it, then "answer  ...".
+std::string quiz_solution_text(const Quiz& quiz, const Walk& w);
+
+}  // namespace vmtour

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Load time of one or more builds of the page, measured in one headless Chromium session so that
+they can be compared: from driver.get to the physical address 0xdeadbabe shown in #result, for
+?levels=2&va=0x1337babe, each page loaded in turn ROUNDS times (the first load of each is dropped
+as a warm-up of the browser's caches), median reported.
+Usage: measure_load.py ROUNDS WEB_DIR [WEB_DIR...]   (each holds index.html and dist/vmtour.js)"""
+import functools
+import http.server
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.ui import WebDriverWait
+
+rounds, dirs = int(sys.argv[1]), sys.argv[2:]
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+servers = []
+for d in dirs:
+    s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=d))
+    threading.Thread(target=s.serve_forever, daemon=True).start()
+    servers.append(s)
+
+opts = webdriver.ChromeOptions()
+opts.binary_location = "/usr/bin/chromium"
+for a in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+          "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1300",
+          f"--user-data-dir={tempfile.mkdtemp(prefix='vmtour-load-')}", "--allow-file-access-from-files"]:
+    opts.add_argument(a)
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+shown = "const r = document.getElementById('result'); return !!r && r.textContent.includes('0xdeadbabe')"
+times = {d: {"http": [], "file": [], "page": [], "script": [], "module": []} for d in dirs}
+try:
+    for r in range(rounds + 1):
+        for d, s in zip(dirs, servers):
+            for kind, url in (("http", f"http://127.0.0.1:{s.server_address[1]}/index.html"),
+                              ("file", "file://" + os.path.abspath(os.path.join(d, "index.html")))):
+                start = time.monotonic()
+                driver.get(url + "?levels=2&va=0x1337babe")
+                WebDriverWait(driver, 30, poll_frequency=0.005).until(lambda drv: drv.execute_script(shown))
+                took = time.monotonic() - start
+                if r == 0:
+                    continue
+                times[d][kind].append(took)
+                if kind == "http":
+                    for key in ("page", "script", "module"):
+                        name = "readyMs" if key == "page" else key + "Ms"
+                        times[d][key].append(driver.execute_script(f"return Number(document.body.dataset.{name})"))
+finally:
+    driver.quit()
+
+
+def med(values):
+    values = [v for v in values if v == v and v]  # NaN where an older page does not record it
+    return f"{statistics.median(values):.0f} ms" if values else "not recorded"
+
+
+for d in dirs:
+    t = times[d]
+    print(f"{d}: median of {rounds}: {statistics.median(t['http']) * 1000:.0f} ms from driver.get to 0xdeadbabe "
+          f"over http, {statistics.median(t['file']) * 1000:.0f} ms from file://; "
+          f"page clock {statistics.median(t['page']):.0f} ms (scripts parsed {med(t['script'])}, "
+          f"simulator started {med(t['module'])})")
