@@ -36,16 +36,17 @@ download() {
 	[ -f "$(debfile "$name" "$ver" "$arch")" ] && return
 	spec="$name:$arch=$ver"
 	[ "$arch" != all ] || spec="$name=$ver"
-	log "downloading $spec"
+	local size tmp reason
+	size=$(apt-cache show "$spec" 2>/dev/null | awk '/^Size:/ { printf "%.0f MB", $2 / 1e6; exit }')
+	log "downloading $name ${size:+($size)}"
 	mkdir -p "$DEBS"
-	local tmp quiet=-q
 	tmp=$(mktemp -d "$DEBS/.partial.XXXXXX")
-	# Progress (apt's meter) on a terminal; one line per package otherwise.
-	[ -t 2 ] && quiet=
-	# As a user, apt cannot drop to its sandbox user "_apt": download as ourselves.
-	if ! (cd "$tmp" && apt-get download $quiet -o APT::Sandbox::User="$(id -un)" "$spec" >&2); then
+	# apt's messages go to a log: on failure, its reason goes on our one line. As a user, apt
+	# cannot drop to its sandbox user "_apt": download as ourselves.
+	if ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User="$(id -un)" "$spec" >"$tmp/apt.log" 2>&1); then
+		reason=$(grep -m1 '^E:' "$tmp/apt.log" | sed -E 's/^E: (Failed to fetch [^ ]+ +)?//' | cut -c1-90)
 		rm -rf "$tmp"
-		die "cannot download $spec (apt-get download failed: no network, or apt's lists are out of date: apt-get update)"
+		die "cannot download $spec (apt-get download failed: ${reason:-no network?})"
 	fi
 	mv "$tmp"/*.deb "$DEBS/" 2>/dev/null || true
 	rm -rf "$tmp"

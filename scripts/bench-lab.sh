@@ -22,7 +22,7 @@ for m in "${modes[@]}"; do
 	tmux -L "$sock" new-session -d -s b -x 120 -y 30 "$build/vmlab --mode $m 2>/dev/null"
 	prompt=""
 	for _ in $(seq 3000); do
-		if tmux -L "$sock" capture-pane -p -t b | grep -q "^vmlab $m:/lab# "; then
+		if tmux -L "$sock" capture-pane -p -t b | grep -q "^vmlab $m:/lab#"; then
 			prompt=$(echo "$(now) - $t0" | bc)
 			break
 		fi

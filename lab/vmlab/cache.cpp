@@ -144,7 +144,7 @@ int clean_cache() {
         fs::remove_all(dir / name, ec);
         if (ec) throw LabError(fmt::format("cannot remove {}: {}", (dir / name).string(), ec.message()));
     }
-    std::cout << fmt::format("removed {} from {}\n", mib(freed), dir.string());
+    std::cout << fmt::format("removed {:.1f} MiB from {}\n", static_cast<double>(freed) / (1 << 20), dir.string());
     return 0;
 }
 

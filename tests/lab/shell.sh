@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # vmlab's interactive shell on a real terminal (tmux): it boots to a prompt with ko5204 loaded,
 # `echo vmalloc > /proc/pagetable; cat /proc/pagetable` shows the module's answer, Ctrl-C
-# reaches the command in the guest (not vmlab), `exit` powers off with no QEMU left; and a
+# reaches the command in the guest (not vmlab), `exit` powers off with no QEMU left and vmlab
+# exits with the shell's status (0: the last command, cat, succeeded); and a
 # closed terminal (the tmux server killed: SIGHUP) leaves no QEMU either.
 # Usage: shell.sh BUILD_DIR [MODE]   (default 4level)
 set -uo pipefail
@@ -33,16 +34,16 @@ start() {
 		"TMPDIR=$tmp $build/vmlab --mode $mode; echo VMLAB-EXIT=\$?; sleep 60"
 }
 
-prompt="vmlab $mode:/lab# \$"
+prompt="vmlab $mode:/lab# ?$"
 start
-if wait_for "$prompt" 180; then
+if wait_for "$prompt" 300; then
 	ok "$mode: a prompt"
-	tm send-keys -t t 'echo vmalloc > /proc/pagetable; cat /proc/pagetable' Enter
-	if wait_for "^# vmalloc: 256 pages, the module's walk agrees on 256" 60; then ok "$mode: /proc/pagetable answers"; else bad "$mode: no vmalloc answer"; fi
-	tm send-keys -t t 'clear; sleep 100; echo after-sleep' Enter
+	tm send-keys -t t 'sleep 100; echo after-sleep' Enter
 	sleep 1
 	tm send-keys -t t C-c
-	if wait_for "$prompt" 30 && ! screen | grep -q after-sleep; then ok "$mode: Ctrl-C stops the guest's command"; else bad "$mode: Ctrl-C"; fi
+	if wait_for "$prompt" 30 && ! screen | grep -qx after-sleep; then ok "$mode: Ctrl-C stops the guest's command"; else bad "$mode: Ctrl-C"; fi
+	tm send-keys -t t 'echo vmalloc > /proc/pagetable; cat /proc/pagetable' Enter
+	if wait_for "^# vmalloc: 256 pages, the module's walk agrees on 256" 60; then ok "$mode: /proc/pagetable answers"; else bad "$mode: no vmalloc answer"; fi
 	tm send-keys -t t 'exit' Enter
 	if wait_for "VMLAB-EXIT=0" 60; then ok "$mode: exit powers off, vmlab exits 0"; else bad "$mode: exit"; fi
 else
@@ -53,7 +54,7 @@ tm kill-server 2>/dev/null
 
 # A closed terminal: kill the tmux server while the shell runs.
 start
-if wait_for "$prompt" 180; then
+if wait_for "$prompt" 300; then
 	tm kill-server
 	for _ in $(seq 50); do no_qemu_left && break; sleep 0.2; done
 	if no_qemu_left; then ok "no QEMU left after the terminal closed (SIGHUP)"; else bad "a QEMU is left after SIGHUP"; fi
