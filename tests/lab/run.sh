@@ -77,7 +77,8 @@ cp "$here/warn/Kbuild" "$here/warn/warn.c" "$tmp/warn/"
 if make -s -C "$cache/kernels/amd64/headers" M="$tmp/warn" modules >"$tmp/warn.log" 2>&1; then
 	rc=0
 	"$VMLAB" --mode 4level --in "$tmp/warn/vmlab_warn.ko" -- insmod ./vmlab_warn.ko >/dev/null 2>"$tmp/warn.err" || rc=$?
-	expect "a kernel WARNING during the command: exit 1 of insmod kept (got $rc)" [ "$rc" = 1 ]
+	# busybox insmod exits with the errno of the refused load: EINVAL, 22; vmlab keeps it.
+	expect "a kernel WARNING during a failing command: its exit status kept (got $rc)" [ "$rc" = 22 ]
 	expect "the WARNING is reported" grep -q "kernel reported trouble" "$tmp/warn.err"
 	expect "the WARNING line is shown" grep -q "WARNING: .*vmlab_warn" "$tmp/warn.err"
 	rc=0
@@ -96,7 +97,7 @@ expect "with the console's last lines" grep -q '^  | ' "$tmp/crash.err"
 
 # Boot time limit.
 rc=0
-"$VMLAB" --mode 2level --timeout 1 -- true >/dev/null 2>"$tmp/timeout.err" || rc=$?
+"$VMLAB" --mode 4level --timeout 1 -- true >/dev/null 2>"$tmp/timeout.err" || rc=$?
 expect "a guest that does not boot in time: exit 125 (got $rc)" [ "$rc" = 125 ]
 expect "it says so" grep -q "did not boot within 1 s" "$tmp/timeout.err"
 expect "no QEMU left after the time limit" no_qemu_left
@@ -114,6 +115,10 @@ expect "no QEMU left after SIGINT" no_qemu_left
 # Lessons 4, 8 and 9: the module's exercises run in the lab's guests (lesson 4's is seed 002's
 # memory map in the 2level guest), nothing NOT RUN.
 for n in 4 8 9; do
+	if [ ${#modes[@]} != 4 ]; then
+		echo "NOT RUN: vmsim lesson check $n --lab (its exercises name all four modes; run.sh without MODE runs it)"
+		continue
+	fi
 	rc=0
 	"$VMSIM" lesson check "$n" --lab >"$tmp/lesson$n" 2>&1 || rc=$?
 	expect "vmsim lesson check $n --lab: exit 0 (got $rc)" [ "$rc" = 0 ]
