@@ -10,9 +10,9 @@ build=$(cd "${1:?usage: shell.sh BUILD_DIR [MODE]}" && pwd)
 mode=${2:-4level}
 command -v tmux >/dev/null || { echo "FAIL: tmux is needed (apt-get install tmux)"; exit 1; }
 tmp=$(mktemp -d /tmp/vmlab-shell.XXXXXX)
-sock=vmlab-test-$$
+sock=vmlab-test-$$-1
 tm() { tmux -L "$sock" "$@"; }
-trap 'tm kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'tm kill-server 2>/dev/null; rm -rf "$tmp"' EXIT  # the last server; the first is killed below
 fail=0
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fail=1; }
@@ -31,7 +31,8 @@ wait_for() {
 }
 start() {
 	tm new-session -d -s t -x 100 -y 40 \
-		"TMPDIR=$tmp $build/vmlab --mode $mode; echo VMLAB-EXIT=\$?; sleep 60"
+		"TMPDIR=$tmp $build/vmlab --mode $mode; echo VMLAB-EXIT=\$?; sleep 60" ||
+		{ echo "FAIL: tmux new-session"; exit 1; }
 }
 
 prompt="vmlab $mode:/lab# ?$"
@@ -52,7 +53,9 @@ fi
 if no_qemu_left; then ok "no QEMU left after exit"; else bad "a QEMU is left after exit"; fi
 tm kill-server 2>/dev/null
 
-# A closed terminal: kill the tmux server while the shell runs.
+# A closed terminal: kill the tmux server while the shell runs (a server of its own: a new one
+# on the socket just killed may not start).
+sock=vmlab-test-$$-2
 start
 if wait_for "$prompt" 300; then
 	tm kill-server
