@@ -137,7 +137,7 @@ roff_verbatim() {
 man_include() {
 	local t kind path sub
 	t=$(tree "$name")
-	printf '[SEE ALSO]\n.BR vmsim (1),\n.BR vmreal (1);\nthe lessons: vmsim lesson list.\n'
+	printf '[SEE ALSO]\n.BR vmsim (1),\n.BR vmreal (1),\n.BR vmlab (1);\nthe lessons: vmsim lesson list.\n'
 	grep -q "^sub" <<<"$t" || return 0
 	printf '[COMMANDS]\nEach command, with its own --help.\n'
 	while IFS=$'\t' read -r kind path sub; do

@@ -1,9 +1,9 @@
 # What `cmake --install` puts where (GNUInstallDirs; PREFIX is /usr/local unless --prefix says):
-#   bin/vmsim, bin/vmreal
+#   bin/vmsim, bin/vmreal, bin/vmlab (vmlab builds its guests from a source tree: lab/README.md)
 #   share/vmtour/lessons/        the lessons; vmsim finds them from its own folder (sim/CMakeLists.txt)
 #   share/doc/vmtour/            the README and docs/
-#   share/man/man1/              vmsim.1 and vmreal.1, made at build time from the commands' --help
-#   share/bash-completion/completions/vmsim, vmreal: made at build time from the --help too
+#   share/man/man1/              vmsim.1, vmreal.1 and vmlab.1, made at build time from the --help
+#   share/bash-completion/completions/vmsim, vmreal, vmlab: made at build time from the --help too
 # Both generated files come from cmake/cli-tree.sh, which reads each command's --help (and its
 # subcommands'), so they cannot drift from the commands; tests/install checks them.
 # The kernel module's sources are component "dkms", left out of a plain install: its package
@@ -20,8 +20,9 @@ endif()
 # The NAME line of each man page.
 set(vmtour_man_name_vmsim "watch an x86 MMU translate virtual addresses, step by step")
 set(vmtour_man_name_vmreal "where each page of your memory really lives in physical memory")
+set(vmtour_man_name_vmlab "boot a real Linux kernel with the ko5204 module under QEMU, no root needed")
 
-install(TARGETS vmsim vmreal RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT vmtour)
+install(TARGETS vmsim vmreal vmlab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT vmtour)
 # The maintainers' scripts (regen.sh, record-from-matrix.sh) need a source tree: not installed.
 install(DIRECTORY lessons/ DESTINATION ${CMAKE_INSTALL_DATADIR}/vmtour/lessons COMPONENT vmtour
         PATTERN "*.sh" EXCLUDE)
@@ -30,7 +31,7 @@ install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs COMPONENT vmtou
 
 set(vmtour_cli_tree ${PROJECT_SOURCE_DIR}/cmake/cli-tree.sh)
 set(vmtour_generated)
-foreach(cmd vmsim vmreal)
+foreach(cmd vmsim vmreal vmlab)
   # Bash completion: every command, subcommand and option in the command's help.
   set(completion ${PROJECT_BINARY_DIR}/completion/${cmd})
   add_custom_command(OUTPUT ${completion}

@@ -2,7 +2,9 @@
 # Every test: installs what is missing, builds, runs the unit, golden, vmreal, install and README
 # tests in the optimised build and again under AddressSanitizer + UndefinedBehaviorSanitizer,
 # then the .debs in a fresh Debian 12 (debootstrap, apt, DKMS), the web page in headless Chromium,
-# then the real-kernel matrix (four Debian kernels under QEMU).
+# then vmlab's guests (tests/lab: a command in each of the four modes, kernel trouble, the shell
+# under tmux) and the real-kernel matrix (four Debian kernels under QEMU, booted by vmlab; both
+# share the kernel cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --all
@@ -19,6 +21,9 @@ bash tests/install/run.sh build/default
 
 echo "=== web page: WebAssembly build and headless Chromium"
 bash tests/web/run.sh build/default
+
+echo "=== vmlab: the lab's guests"
+bash tests/lab/run.sh build/default
 
 echo "=== real-kernel matrix"
 bash tests/matrix/run.sh

@@ -30,7 +30,7 @@ sources=(
   "$root"/sim/present/{render,text,svg_doc,svg_walk,svg_map,quiz_text,input_words,markdown,markdown_html,tlb_render,cli_text}.cpp
   "$root"/formats/{report,report_parse}.cpp
   # The command line, without its main(): the page runs lessons' commands through run_vmsim.
-  "$root"/sim/vmsim/{app,common,cmd_walk,cmd_tables,cmd_check,cmd_quiz,quiz_answers,cmd_lesson,cmd_tlb,cmd_grade,walker_run}.cpp
+  "$root"/sim/vmsim/{app,common,cmd_walk,cmd_tables,cmd_check,cmd_quiz,quiz_answers,cmd_lesson,lesson_lab,cmd_tlb,cmd_grade,walker_run}.cpp
   "$root"/web/{vmtour_web,web_vmsim,web_lessons}.cpp "$inc/lessons_data.cpp"
 )
 ln -s /usr/include/CLI "$inc/CLI"

@@ -1,6 +1,7 @@
 // lesson list | show N | check N: the path of lessons in lessons/, from the terminal.
 #include "commands.hpp"
 #include "common.hpp"
+#include "lesson_lab.hpp"
 #include "lessons.hpp"
 #include "markdown.hpp"
 #include "text.hpp"
@@ -37,6 +38,7 @@ struct LessonOptions {
     std::string dir;
     std::string which;
     bool recorded = false;
+    bool lab = false;  // the module's exercises in the lab's guests (lesson_lab.hpp)
     bool update = false;
     std::vector<std::string> output_of;  // ID=FILE
 };
@@ -158,6 +160,7 @@ struct Tally {
     std::map<Status, unsigned> n;
     unsigned recorded_files = 0;
     std::size_t id_width = 0;  // the longest exercise id, for the columns
+    std::map<std::string, std::vector<LabOutput>> lab;  // --lab: outputs from the guests, by id
 };
 
 void print_failure(const std::string& why, const Exercise& e, const Lesson& l) {
@@ -179,6 +182,17 @@ Status check_exercise(const LessonOptions& o, const Lesson& l, const Exercise& e
         std::cout << fmt::format("  {} {}output of {} (not run here)\n", r.ok ? style().check() : style().cross(), head, it->second);
         if (!r.ok) print_failure(r.why, e, l);
         return r.ok ? Status::Match : Status::Differ;
+    }
+    if (auto it = t.lab.find(e.id); it != t.lab.end()) {
+        bool all_ok = true;
+        for (const LabOutput& run : it->second) {
+            const CheckResult r = check_output(e, run.output, run.status, expected());
+            std::cout << fmt::format("  {} {}in the lab's {} guest: {}\n", r.ok ? style().check() : style().cross(), head,
+                                     run.mode, e.run);
+            if (!r.ok) print_failure(r.why, e, l);
+            all_ok &= r.ok;
+        }
+        return all_ok ? Status::Match : Status::Differ;
     }
     if (const std::string need = missing_need(e, l); !need.empty()) {
         std::cout << fmt::format("  - {}NOT RUN: {}\n", head, need);
@@ -219,6 +233,7 @@ int run_check(const LessonOptions& o) {
     std::cout << fmt::format("lesson {}: {} ({})\n", l.number, l.title, l.dir);
     Tally t;
     for (const Exercise& e : l.exercises) t.id_width = std::max(t.id_width, e.id.size());
+    if (o.lab) t.lab = run_lab_exercises(l);
     for (const Exercise& e : l.exercises) ++t.n[check_exercise(o, l, e, given, t)];
     std::cout << fmt::format("lesson {}: {} match, {} differ, {} not run here", l.number, t.n[Status::Match],
                              t.n[Status::Differ], t.n[Status::NotRun] + t.n[Status::Recorded]);
@@ -282,6 +297,9 @@ void setup_lesson(CLI::App& app, Runner& run) {
     check->add_flag("--recorded", o->recorded,
                     "For exercises this machine cannot run (no root, no module), check the outputs recorded in the "
                     "real-kernel matrix instead (they still count as not run here)");
+    check->add_flag("--lab", o->lab,
+                    "Run the exercises that need the kernel module in the lab's QEMU guests (vmlab), in the "
+                    "modes each names: no root, no module on this machine needed");
     check->add_option("--output-of", o->output_of,
                       "ID=FILE: check FILE as exercise ID's output instead of running it (e.g. output saved in a guest)");
     check->add_flag("--update", o->update, "Rewrite expected/ID.out of the 'exact' exercises from this run (review with git diff)");

@@ -7,9 +7,9 @@ set -uo pipefail
 build=${1:?usage: completion.sh BUILD_DIR [COMPLETION_DIR]}
 dir=${2:-$build/completion}
 fail=0
-declare -A bin=([vmsim]=$build/vmsim [vmreal]=$build/real/vmreal)
+declare -A bin=([vmsim]=$build/vmsim [vmreal]=$build/real/vmreal [vmlab]=$build/vmlab)
 
-for cmd in vmsim vmreal; do
+for cmd in vmsim vmreal vmlab; do
 	# shellcheck disable=SC1090
 	. "$dir/$cmd" || { echo "FAIL: $dir/$cmd does not load"; exit 1; }
 done
@@ -61,6 +61,8 @@ expect "vmsim lesson check --rec" "--recorded"
 expect "vmreal -b " "1G 4K"
 expect "vmreal --th" "--thp"
 expect "vmreal --format " "csv json text"
+expect "vmlab --mode " "2level 4level 5level pae"
+expect "vmlab --acc" "--accel"
 complete_words vmsim check "" >/dev/null  # a FILE positional: files, no error
 
 # Every subcommand and option line of every --help (vmsim's subcommands, recursively).
@@ -93,6 +95,7 @@ check_path() {
 }
 check_path vmsim
 check_path vmreal
+check_path vmlab
 echo "completion: $checked subcommands and options of every --help complete"
 [ "$checked" -gt 30 ] || { echo "FAIL: only $checked words found in the help: is the help's layout still CLI11's?"; fail=1; }
 exit $fail

@@ -8,7 +8,7 @@ build=${1:?usage: man.sh BUILD_DIR [MAN_DIR]}
 dir=${2:-$build/man}
 fail=0
 checked=0
-declare -A bin=([vmsim]=$build/vmsim [vmreal]=$build/real/vmreal)
+declare -A bin=([vmsim]=$build/vmsim [vmreal]=$build/real/vmreal [vmlab]=$build/vmlab)
 
 # The words a help lists: option names of its option lines, and its subcommands.
 help_words() {
@@ -43,7 +43,7 @@ check_path() {
 	done < <(help_words <<<"$help")
 }
 
-for cmd in vmsim vmreal; do
+for cmd in vmsim vmreal vmlab; do
 	[ -f "$dir/$cmd.1" ] || { echo "FAIL: no $dir/$cmd.1"; fail=1; continue; }
 	# Rendered as a learner reads it, plain ASCII, lines wide enough not to break a name.
 	page=$(LC_ALL=C MANWIDTH=200 man -l "$dir/$cmd.1" 2>&1) || { echo "FAIL: man -l $dir/$cmd.1"; fail=1; continue; }

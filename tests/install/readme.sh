@@ -5,6 +5,7 @@
 #   Block 1 (set up, build, install, translate): the install and what follows it run; setup.sh,
 #   configure and build are this build itself: reported NOT RUN.
 #   Block 2 (bash scripts/test.sh) runs this test: NOT RUN.
+#   Lines whose comment says "[boots a guest]": NOT RUN (vmlab's guests: tests/lab/run.sh).
 #   Lines whose comment says "[needs the module]": NOT RUN (this kernel cannot load ko5204; the
 #   matrix runs the module in real kernels, tests/matrix).
 # Run as root (vmreal's lines read physical addresses); `sudo` runs the command as it is.
@@ -65,7 +66,9 @@ while IFS=$'\t' read -r block line; do
 		done ;;
 	2) not_run "$line" "it runs this test" ;;
 	*)
-		if [[ $line == *"[needs the module]"* ]]; then
+		if [[ $line == *"[boots a guest]"* ]]; then
+			not_run "$line" "boots a QEMU guest: tests/lab/run.sh runs vmlab"
+		elif [[ $line == *"[needs the module]"* ]]; then
 			not_run "$line" "needs ko5204 loaded; this kernel cannot load modules, tests/matrix runs it"
 		else
 			run "$line" "$tmp/work"

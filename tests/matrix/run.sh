@@ -1,14 +1,16 @@
 #!/bin/bash
-# The real-kernel matrix: boot Debian's kernels under QEMU (TCG), run ko5204, vmreal (static, with
-# --kernel and --snapshot) and the ktest helper inside, bring every snapshot back and replay it on
-# the host with vmsim's walker (`vmsim check`), which must agree with what the kernel, the
-# module's walk and pagemap answered.  Prints a table; exits non-zero on any failure.
+# The real-kernel matrix: boot Debian's kernels under QEMU with vmlab (the lab's one way to boot
+# a kernel: its cache, guests, QEMU command line and result transport), run ko5204, vmreal
+# (static, with --kernel and --snapshot) and the ktest helper inside, bring every snapshot back
+# and replay it on the host with vmsim's walker (`vmsim check`), which must agree with what the
+# kernel, the module's walk and pagemap answered.  Prints a table; exits non-zero on any failure.
 #
 #   bash tests/matrix/run.sh               # all four rows
 #   bash tests/matrix/run.sh 4level pae    # some rows
 #
 # Environment: VMTOUR_CACHE (downloads, default ~/.cache/vmtour), VMSIM (default
-# build/default/vmsim), VMTOUR_MATRIX_TIMEOUT (seconds per boot, default 240),
+# build/default/vmsim), VMLAB (default build/default/vmlab), VMTOUR_MATRIX_TIMEOUT (seconds per
+# boot, default 240),
 # VMTOUR_MATRIX_JOBS (guests at once, default the number of CPUs), VMTOUR_MATRIX_RACE (seconds
 # of the race step in each guest, default 15).
 set -euo pipefail
@@ -30,7 +32,7 @@ JOBS=${VMTOUR_MATRIX_JOBS:-$(nproc)}
 # host the emulated CPUs are too slow for the boot-time check of the IO-APIC timer, which then
 # panics ("IO-APIC + timer doesn't work!"), as seen with two CPUs.
 RACE=${VMTOUR_MATRIX_RACE:-15}
-GUEST_ARGS="no_timer_check watchdog_thresh=30 nmi_watchdog=0 rcupdate.rcu_cpu_stall_timeout=60 vmtour.race=$RACE"
+GUEST_ARGS="oops=panic log_buf_len=4M watchdog_thresh=30 nmi_watchdog=0 rcupdate.rcu_cpu_stall_timeout=60"
 
 need() {
 	local c
@@ -39,40 +41,31 @@ need() {
 	done
 }
 
-boot() { # NAME FLAVOUR QEMU CPU KERNEL-ARGS
-	local flavour=$2 qemu=$3 cpu=$4 args=${5#-} d=$RUN/$1 mem=2048
-	args=${args//,/ }
-	# 64-bit guests get 3 GiB: then 1-2 GiB is all RAM and the direct map can use a 1 GiB page
-	# there (ACPI tables and the initrd sit near the top of RAM and split what they touch).
-	[ "$flavour" = amd64 ] && mem=3072
+# One row: vmlab boots the row's kernel without the module (steps.sh loads and unloads it) and
+# runs steps.sh with the static ktest; /lab/out comes back to $d/out.
+boot() { # ROW
+	local row=$1 d=$RUN/$1 arch
+	arch=$(row_arch "$1")
 	rm -rf "$d" && mkdir -p "$d"
 	local t0 rc=0
 	t0=$(date +%s.%N)
-	timeout "$TIMEOUT" "$qemu" -accel tcg -cpu "$cpu" -m "$mem" -smp 2 -nographic -no-reboot \
-		-nic none -monitor none -serial "file:$d/console.log" -serial "file:$d/data.raw" \
-		-kernel "$KROOT/$flavour/vmlinuz" -initrd "$WORK/$flavour/initrd.gz" \
-		-append "console=ttyS0 quiet panic=-1 oops=panic log_buf_len=4M cryptomgr.notests $GUEST_ARGS $args" >"$d/qemu.log" 2>&1 || rc=$?
+	timeout "$TIMEOUT" "$VMLAB" --mode "$row" --cpus 2 --timeout "$TIMEOUT" --no-module --append "$GUEST_ARGS" \
+		--in "$MATRIX_DIR/steps.sh" "$WORK/ktest-$arch" --out "$d/out" --console "$d/console.log" \
+		-- sh /lab/steps.sh /lab/out /lab/ko5204.ko "/lab/ktest-$arch" /usr/bin/vmreal "$RACE" \
+		>"$d/vmlab.out" 2>"$d/vmlab.err" || rc=$?
 	echo "$rc $(echo "$(date +%s.%N) - $t0" | bc)" >"$d/boot.rc"
-}
-
-# Unpack the guest's results (ttyS1: a base64 tar.gz between BEGIN and END lines).
-unpack() { # DIR
-	local d=$1
-	tr -d '\r' <"$d/data.raw" >"$d/data.txt"
-	mkdir -p "$d/out"
-	sed -n '/^=== BEGIN out.tgz$/,/^=== END out.tgz$/p' "$d/data.txt" | sed '1d;$d' |
-		base64 -d 2>/dev/null | tar -xz -C "$d/out" 2>/dev/null || true
 }
 
 check_row() { # ROWNAME
 	local row=$1 d=$RUN/$1 rc secs
 	read -r rc secs <"$d/boot.rc"
 	echo "$row $secs" >>"$RUN/times"
-	unpack "$d"
-	if [ "$rc" != 0 ] || ! grep -q '^=== DONE' "$d/data.txt"; then
-		fail "$row" "the guest did not finish (qemu exit $rc after ${secs}s)" "$d/console.log"
+	if [ ! -f "$d/out/status" ]; then
+		fail "$row" "the guest did not finish (vmlab exit $rc after ${secs}s: $(head -n 1 "$d/vmlab.err"))" "$d/console.log"
 		return
 	fi
+	# vmlab's own verdict: steps.sh exits 0, and vmlab adds 125 for trouble in the kernel log.
+	[ "$rc" = 0 ] || fail "$row" "vmlab exit $rc" "$d/vmlab.err"
 	if grep -qE "$KERNEL_TROUBLE" "$d/console.log"; then
 		fail "$row" "the console has a warning or an oops" "$d/console.log"
 	fi
@@ -80,23 +73,24 @@ check_row() { # ROWNAME
 }
 
 main() {
-	need qemu-system-x86_64 qemu-system-i386 gcc g++ cmake ninja make cpio gzip bc apt-get dpkg timeout readelf strip
+	need gcc bc timeout
 	SELECTED=("$@")
 	if [ ${#SELECTED[@]} -eq 0 ]; then
 		SELECTED=(2level pae 4level 5level)
 	fi
-	local row r flavours=()
+	local row
 	for row in "${SELECTED[@]}"; do
-		r=$(printf '%s\n' "${ROWS[@]}" | awk -v n="$row" '$1 == n')
-		[ -n "$r" ] || die "unknown row $row (2level pae 4level 5level)"
-		set -- $r
-		[[ " ${flavours[*]} " == *" $2 "* ]] || flavours+=("$2")
+		[[ " ${ROWS[*]} " == *" $row "* ]] || die "unknown row $row (2level pae 4level 5level)"
 	done
+	[ -x "$VMLAB" ] || die "$VMLAB does not exist: build it first (cmake --build build/default --target vmlab)"
 
 	vmsim_has_check || die "$VMSIM does not exist or has no 'check' command: build vmsim first (cmake --build build/default --target vmsim)"
 
-	bash "$MATRIX_DIR/fetch.sh" "${flavours[@]}"
-	bash "$MATRIX_DIR/build.sh" "${flavours[@]}"
+	# The kernels and guests (downloaded and built once, then only checked), and ktest.
+	for row in "${SELECTED[@]}"; do
+		"$VMLAB" --fetch --mode "$row" || die "vmlab --fetch --mode $row failed"
+	done
+	bash "$MATRIX_DIR/build.sh"
 	local t1
 	t1=$(date +%s.%N)
 
@@ -104,12 +98,11 @@ main() {
 	: >"$RUN/counts"
 	: >"$RUN/times"
 	for row in "${SELECTED[@]}"; do
-		set -- $(printf '%s\n' "${ROWS[@]}" | awk -v n="$row" '$1 == n')
 		# At most JOBS guests at once (two emulated CPUs each: the race needs two).
 		while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
 			wait -n || true
 		done
-		boot "$1" "$2" "$4" "$5" "$6" &
+		boot "$row" &
 	done
 	wait
 	local t2

@@ -1,10 +1,13 @@
 #!/bin/bash
 # Download Debian's kernels, headers and busybox into the cache (apt-get download + dpkg -x:
-# nothing is installed, nothing touches /boot), then make each header tree buildable on this
-# host. Idempotent: a flavour that is already prepared is skipped.
+# nothing is installed, nothing touches /boot, no root needed), then make each header tree
+# buildable on this host. Idempotent: a flavour that is already prepared is skipped.
+# Atomic: a download goes to a temporary folder and is renamed into place when complete, and a
+# kernel is unpacked into a temporary folder renamed when ready, so an interrupted run leaves
+# nothing half-cached.  vmlab runs it (vmlab --fetch); so can you:
 #
-#   bash tests/matrix/fetch.sh            # all flavours: 686 686-pae amd64
-#   bash tests/matrix/fetch.sh amd64      # just one
+#   bash lab/fetch.sh            # all flavours: 686 686-pae amd64
+#   bash lab/fetch.sh amd64      # just one
 #
 # Result, per flavour F: $CACHE/kernels/F/{vmlinuz,headers,version}.
 set -euo pipefail
@@ -14,7 +17,7 @@ set -euo pipefail
 resolve() {
 	local meta=$1 dep
 	dep=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-/ { print $2; exit }')
-	[ -n "$dep" ] || die "apt cannot resolve $meta (run tests/matrix/setup.sh: apt-get update, dpkg --add-architecture i386)"
+	[ -n "$dep" ] || die "apt does not know $meta (as root, once: dpkg --add-architecture i386 && apt-get update; see lab/README.md)"
 	echo "${dep%%:*}"
 }
 
@@ -33,11 +36,29 @@ download() {
 	[ -f "$(debfile "$name" "$ver" "$arch")" ] && return
 	spec="$name:$arch=$ver"
 	[ "$arch" != all ] || spec="$name=$ver"
-	log "downloading $spec"
+	local size tmp reason
+	size=$(apt-cache show "$spec" 2>/dev/null | awk '/^Size:/ { printf "%.0f MB", $2 / 1e6; exit }')
+	log "downloading $name ${size:+($size)}"
 	mkdir -p "$DEBS"
-	(cd "$DEBS" && apt-get download -q -o APT::Sandbox::User=root "$spec" >/dev/null) ||
-		die "apt-get download $spec failed"
+	tmp=$(mktemp -d "$DEBS/.partial.XXXXXX")
+	# apt's messages go to a log: on failure, its reason goes on our one line. As a user, apt
+	# cannot drop to its sandbox user "_apt": download as ourselves.
+	if ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User="$(id -un)" "$spec" >"$tmp/apt.log" 2>&1); then
+		reason=$(grep -m1 '^E:' "$tmp/apt.log" | sed -E 's/^E: (Failed to fetch [^ ]+ +)?//' | cut -c1-90)
+		rm -rf "$tmp"
+		die "cannot download $spec (apt-get download failed: ${reason:-no network?})"
+	fi
+	mv "$tmp"/*.deb "$DEBS/" 2>/dev/null || true
+	rm -rf "$tmp"
 	[ -f "$(debfile "$name" "$ver" "$arch")" ] || die "apt-get download $spec gave no $(debfile "$name" "$ver" "$arch")"
+}
+
+# need_space MB: at least that much free under the cache, or stop before downloading.
+need_space() {
+	local avail
+	mkdir -p "$CACHE"
+	avail=$(df -Pk "$CACHE" | awk 'NR == 2 { print int($4 / 1024) }')
+	[ "$avail" -ge "$1" ] || die "not enough disk: $avail MB free in $CACHE, need about $1 MB (vmlab --clean, or set VMTOUR_CACHE)"
 }
 
 prepare() {
@@ -69,33 +90,39 @@ prepare() {
 	download "$kbuild" "$kbver" amd64
 	[ "$PHASE" = download ] && return
 
-	rm -rf "$dest" && mkdir -p "$dest/x"
+	# Unpacked into $tmp, renamed to $dest when ready; the links and paths written inside name
+	# $dest, where they will be.
+	local tmp=$dest.tmp.$$
+	rm -rf "$tmp" "$dest" && mkdir -p "$tmp/x"
 	# From the image only /boot (the modules would be 400 MB on disk for nothing).
-	dpkg-deb --fsys-tarfile "$(debfile "$image" "$ver" "$arch")" | tar -x -C "$dest/x" ./boot
+	dpkg-deb --fsys-tarfile "$(debfile "$image" "$ver" "$arch")" | tar -x -C "$tmp/x" ./boot
 	for f in "$(debfile "$headers" "$ver" "$arch")" "$(debfile "$common" "$ver" all)" \
 		"$(debfile "$kbuild" "$kbver" amd64)"; do
-		dpkg -x "$f" "$dest/x"
+		dpkg -x "$f" "$tmp/x"
 	done
 	local kver=$abi-$flavour
-	cp "$dest/x/boot/vmlinuz-$kver" "$dest/vmlinuz"
+	cp "$tmp/x/boot/vmlinuz-$kver" "$tmp/vmlinuz"
 	local h=$dest/x/usr/src/linux-headers-$kver c=$dest/x/usr/src/linux-headers-$abi-common
 	local kb=$dest/x/usr/lib/$kbuild
-	[ -d "$h" ] && [ -d "$c" ] && [ -d "$kb" ] || die "unexpected layout in the $flavour packages"
+	[ -d "$tmp${h#"$dest"}" ] && [ -d "$tmp${c#"$dest"}" ] && [ -d "$tmp${kb#"$dest"}" ] ||
+		die "unexpected layout in the $flavour packages"
 	# The header trees point at the host's /usr/lib/linux-kbuild-* and at
 	# /usr/src/linux-headers-*-common; point them into the cache instead.
+	local d l
 	for d in "$h" "$c"; do
 		for l in scripts tools; do
-			if [ -L "$d/$l" ]; then
-				ln -sfn "$kb/$l" "$d/$l"
+			if [ -L "$tmp${d#"$dest"}/$l" ]; then
+				ln -sfn "$kb/$l" "$tmp${d#"$dest"}/$l"
 			fi
 		done
 	done
-	sed -i "s|/usr/src/linux-headers-$abi-common|$c|g" "$h/Makefile"
-	ln -sfn "$h" "$dest/headers"
-	echo "$kver" >"$dest/version"
-	echo "$ver" >"$dest/debian-version"
-	rm -rf "$dest/x/lib/modules" "$dest/x/usr/share"
-	touch "$dest/ready"
+	sed -i "s|/usr/src/linux-headers-$abi-common|$c|g" "$tmp${h#"$dest"}/Makefile"
+	ln -sfn "$h" "$tmp/headers"
+	echo "$kver" >"$tmp/version"
+	echo "$ver" >"$tmp/debian-version"
+	rm -rf "$tmp/x/lib/modules" "$tmp/x/usr/share"
+	touch "$tmp/ready"
+	mv "$tmp" "$dest"
 	log "prepared $flavour: $kver ($ver)"
 }
 
@@ -105,25 +132,32 @@ prepare_busybox() {
 	[ -f "$dest/busybox" ] && return
 	local ver
 	ver=$(candidate "busybox-static:$arch")
-	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no busybox-static:$arch (dpkg --add-architecture i386; apt-get update)"
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "apt does not know busybox-static:$arch (as root, once: dpkg --add-architecture i386 && apt-get update)"
 	mkdir -p "$dest"
 	download busybox-static "$ver" "$arch"
 	local x
 	x=$(mktemp -d)
 	dpkg -x "$(debfile busybox-static "$ver" "$arch")" "$x"
-	cp "$x/bin/busybox" "$dest/busybox"
+	cp "$x/bin/busybox" "$dest/busybox.tmp"
+	mv "$dest/busybox.tmp" "$dest/busybox"
 	rm -rf "$x"
 }
 
 main() {
-	command -v apt-get >/dev/null || die "apt-get is needed (Debian)"
+	command -v apt-get >/dev/null || die "apt-get is needed to download Debian's kernels (a Debian or Ubuntu host)"
 	local want=("$@") f pids=()
+	lock_cache
+	rm -rf "$DEBS"/.partial.* "$KROOT"/*.tmp.*  # what an interrupted run left
+	# A kernel to download and unpack: about 130 MB of packages, 150 MB unpacked.
+	for f in "${want[@]}"; do
+		[ -f "$KROOT/$f/ready" ] || { need_space 400; break; }
+	done
 	[ ${#want[@]} -gt 0 ] || want=(686 686-pae amd64)
 	for f in "${want[@]}"; do
 		case $f in
 		686 | 686-pae) prepare_busybox i386 ;;
 		amd64) prepare_busybox amd64 ;;
-		*) die "unknown flavour $f" ;;
+		*) die "unknown kernel flavour $f (686, 686-pae, amd64)" ;;
 		esac
 	done
 	# Downloads one after the other (flavours share packages), then unpacking in parallel.

@@ -1,0 +1,121 @@
+#!/bin/bash
+# Build the lab's guest for each kernel flavour (686, 686-pae, amd64): ko5204.ko against that
+# kernel's headers, vmreal and vmsim fully static for its architecture (CMake presets
+# static-i386 / static-amd64, in build/static-ARCH), and a busybox initramfs holding them, the
+# lessons and the guest's /init (guest/init.sh).  vmlab runs it before each boot; it returns at
+# once when nothing it is made from changed (one hash of the sources, kept next to the result).
+#   bash lab/build.sh [FLAVOUR...]
+# Result: $CACHE/lab/FLAVOUR/initrd.gz; the kernel is $CACHE/kernels/FLAVOUR/vmlinuz (fetch.sh).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+# What the static programs are built from (they link the simulator's library), as one hash.
+programs_hash() {
+	(cd "$REPO_DIR" && find real sim formats cmake CMakeLists.txt CMakePresets.json -type f \
+		\( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' -o -name '*.cmake' -o -name CMakeLists.txt -o -name '*.json' \) \
+		-print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
+}
+
+# What one flavour's initramfs is made from: the programs, the module, the guest's files, the
+# lessons, busybox and the kernel.
+initrd_hash() { # FLAVOUR ARCH
+	{
+		programs_hash
+		(cd "$REPO_DIR" && find kmod lab/guest lessons -type f -print0 | sort -z | xargs -0 sha256sum)
+		cat "$KROOT/$1/version" "$KROOT/busybox-$2/busybox" | sha256sum
+	} | sha256sum | cut -c1-16
+}
+
+# vmreal and vmsim, fully static, with the preset of ARCH (incremental); skipped when the sources
+# have the hash of the last build.
+build_programs() { # ARCH
+	local arch=$1 out=$LABW/bin-$1 hash p
+	hash=$(programs_hash)
+	[ "$(cat "$out/hash" 2>/dev/null)" = "$hash" ] && return
+	log "building vmreal and vmsim for $arch (cmake --preset static-$arch)"
+	mkdir -p "$out"
+	(cd "$REPO_DIR" && cmake --preset "static-$arch" >"$out/build.log" 2>&1 &&
+		cmake --build --preset "static-$arch" --target vmreal vmsim -j "$(nproc)" >>"$out/build.log" 2>&1) ||
+		{ tail -n 30 "$out/build.log" >&2; die "cannot build vmreal and vmsim for $arch (g++-multilib installed? see lab/README.md)"; }
+	for p in real/vmreal vmsim; do
+		# A static program has no program interpreter (the guests have no libc).
+		if readelf -l "$REPO_DIR/build/static-$arch/$p" | grep -q INTERP; then
+			die "build/static-$arch/$p is not statically linked"
+		fi
+		strip -o "$out/$(basename $p).tmp" "$REPO_DIR/build/static-$arch/$p"
+		mv "$out/$(basename $p).tmp" "$out/$(basename $p)"
+	done
+	echo "$hash" >"$out/hash"
+}
+
+build_module() { # FLAVOUR
+	local f=$1 src=$LABW/$1/kmod
+	local headers=$KROOT/$f/headers
+	[ -f "$KROOT/$f/ready" ] || die "the $f kernel is not in the cache (bash lab/fetch.sh $f)"
+	mkdir -p "$src"
+	# A private copy per flavour: builds for several kernels can run at once.
+	# cp -p keeps times, so an unchanged module is not rebuilt.
+	cp -p "$REPO_DIR"/kmod/{Kbuild,Makefile,*.c,*.h} "$src/"
+	make -s -C "$headers" M="$src" modules >"$LABW/$f/kbuild.log" 2>&1 ||
+		{ cat "$LABW/$f/kbuild.log" >&2; die "the module does not build for $f (gcc and make installed?)"; }
+	if grep -qiE 'warning|error' "$LABW/$f/kbuild.log"; then
+		cat "$LABW/$f/kbuild.log" >&2
+		die "the module build for $f printed warnings"
+	fi
+}
+
+# The initramfs: busybox, /init, the module in /lab, the programs in /usr/bin and the lessons
+# where the installed vmsim finds them (../share/vmtour/lessons from its folder).
+build_initrd() { # FLAVOUR ARCH
+	local f=$1 arch=$2 root=$LABW/$1/root
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,proc,sys,dev,tmp,root,lab/out,usr/bin,usr/share/vmtour}
+	cp "$KROOT/busybox-$arch/busybox" "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
+	cp "$REPO_DIR/lab/guest/init.sh" "$root/init"
+	chmod 755 "$root/init"
+	strip --strip-debug -o "$root/lab/ko5204.ko" "$LABW/$f/kmod/ko5204.ko"
+	cp "$LABW/bin-$arch/vmreal" "$LABW/bin-$arch/vmsim" "$root/usr/bin/"
+	cp -r "$REPO_DIR/lessons" "$root/usr/share/vmtour/lessons"
+	rm -f "$root"/usr/share/vmtour/lessons/*.sh
+	(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$LABW/$f/initrd.gz.tmp"
+	mv "$LABW/$f/initrd.gz.tmp" "$LABW/$f/initrd.gz"
+	rm -rf "$root"
+}
+
+main() {
+	local want=("$@") f arch todo=()
+	[ ${#want[@]} -gt 0 ] || want=(686 686-pae amd64)
+	lock_cache
+	for f in "${want[@]}"; do
+		arch=$(flavour_arch "$f")
+		[ -f "$KROOT/$f/ready" ] || die "the $f kernel is not in the cache (bash lab/fetch.sh $f)"
+		[ -f "$KROOT/busybox-$arch/busybox" ] || die "no busybox for $arch in the cache (bash lab/fetch.sh $f)"
+		if [ ! -f "$LABW/$f/initrd.gz" ] || [ "$(cat "$LABW/$f/hash" 2>/dev/null)" != "$(initrd_hash "$f" "$arch")" ]; then
+			todo+=("$f")
+		fi
+	done
+	[ ${#todo[@]} -gt 0 ] || return 0
+	local arches=()
+	for f in "${todo[@]}"; do
+		arch=$(flavour_arch "$f")
+		[[ " ${arches[*]} " == *" $arch "* ]] || arches+=("$arch")
+	done
+	for arch in "${arches[@]}"; do
+		build_programs "$arch"
+	done
+	for f in "${todo[@]}"; do
+		mkdir -p "$LABW/$f"
+		build_module "$f" &
+	done
+	for f in "${todo[@]}"; do
+		wait -n || die "a module build failed"
+	done
+	for f in "${todo[@]}"; do
+		build_initrd "$f" "$(flavour_arch "$f")"
+		initrd_hash "$f" "$(flavour_arch "$f")" >"$LABW/$f/hash"
+	done
+	log "built the guest for ${todo[*]}"
+}
+
+main "$@"

@@ -1,0 +1,26 @@
+// vmlab's cache of Debian's kernels and of the guests built for them, and the scripts that fill
+// it (lab/fetch.sh, lab/build.sh: shared with the real-kernel matrix, tests/matrix/).
+#pragma once
+
+#include "modes.hpp"
+
+#include <string>
+
+namespace vmtour::lab {
+
+// $VMTOUR_CACHE, else $XDG_CACHE_HOME/vmtour, else ~/.cache/vmtour.
+std::string cache_dir();
+// Downloads the kernel of `m` if it is not cached, and builds its guest if anything it is made
+// of changed (both scripts print their progress and errors on stderr). Throws LabError.
+void prepare(const Mode& m);
+// `vmlab --list`: what is cached, and its size.
+int list_cache();
+// `vmlab --clean`: removes the cached kernels, downloads and guests.
+int clean_cache();
+
+// What lets the lab boot `m`: its kernel and initramfs.
+std::string kernel_of(const Mode& m);
+std::string initrd_of(const Mode& m);
+std::string kernel_version(const Mode& m);
+
+}  // namespace vmtour::lab

@@ -1,0 +1,42 @@
+// The lab's guests: one real Debian kernel per x86 paging mode (the table in
+// docs/../lab/README.md), and how QEMU runs it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace vmtour::lab {
+
+struct Mode {
+    std::string_view name;     // 2level, pae, 4level, 5level (vmsim's names)
+    std::string_view flavour;  // Debian's kernel flavour: 686, 686-pae, amd64
+    std::string_view arch;     // Debian's architecture of the guest's programs: i386, amd64
+    std::string_view qemu;     // the QEMU binary
+    std::string_view cpu;      // -cpu under TCG
+    std::string_view args;     // extra kernel arguments
+    unsigned memory_mib;       // default -m
+};
+
+// KPTI ("pti=on") on every other mode where the kernel supports it, so that both plain and
+// isolated page tables are seen (32-bit KPTI needs PAE); -cpu max has LA57 and 1 GiB pages: the
+// 5level guest reserves one for a PDPT leaf in user space; noisapnp saves the i386 kernels half
+// a second of probing for ISA cards. The pae CPU has stepping 1: QEMU's i386 "max" is an AMD
+// family-6 model-6 part, and with two CPUs the kernel warns that such Athlons are "not suitable
+// for SMP" unless they are steppings 0-1 or have the MP bit (amd_k7_smp_check(),
+// arch/x86/kernel/cpu/amd.c). The 64-bit guests get 3 GiB: then 1-2 GiB is all RAM and the
+// direct map can use a 1 GiB page there; with less than 1 GiB the kernel turns THP off.
+inline constexpr Mode MODES[] = {
+    {"2level", "686", "i386", "qemu-system-i386", "qemu32", "noisapnp", 2048},
+    {"pae", "686-pae", "i386", "qemu-system-i386", "max,stepping=1", "noisapnp pti=on", 2048},
+    {"4level", "amd64", "amd64", "qemu-system-x86_64", "qemu64", "pti=on", 3072},
+    {"5level", "amd64", "amd64", "qemu-system-x86_64", "max", "hugepagesz=1G hugepages=1", 3072},
+};
+
+// The mode called `name`, or nullptr.
+inline const Mode* find_mode(std::string_view name) {
+    for (const Mode& m : MODES)
+        if (m.name == name) return &m;
+    return nullptr;
+}
+
+}  // namespace vmtour::lab
