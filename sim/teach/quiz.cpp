@@ -4,7 +4,9 @@
 #include "builder.hpp"
 #include "parse.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -65,6 +67,9 @@ private:
     void add_leaf(const Path& p);
     void restrict_directory(const Path& table_path, std::vector<std::size_t> members);
     Question mapped();
+    Question mapped_on(const Leaf& leaf);
+    void guarantee();
+    std::size_t replaceable(const std::vector<std::string>& needed) const;
     std::optional<Question> not_present();
     std::optional<Question> permission();
     std::optional<Question> non_canonical();
@@ -166,8 +171,9 @@ void Generator::restrict_directory(const Path& table_path, std::vector<std::size
     }
 }
 
-Question Generator::mapped() {
-    const Leaf& leaf = leaves_[rng_.below(leaves_.size())];
+Question Generator::mapped() { return mapped_on(leaves_[rng_.below(leaves_.size())]); }
+
+Question Generator::mapped_on(const Leaf& leaf) {
     const int level = static_cast<int>(leaf.path.size() - 1);
     const std::uint64_t offset = rng_.below(mode_.level[static_cast<unsigned>(level)].entry_span());
     std::vector<AccessType> allowed{AccessType::Read};
@@ -262,8 +268,62 @@ Quiz Generator::run() {
         if (!q) q = mapped();
         quiz_.questions.push_back(*q);
     }
+    guarantee();
     quiz_.options = o_;
     return std::move(quiz_);
+}
+
+// The question to give up for a missing kind: the last one whose kind another question also
+// has (so no kind already there is lost), never question 1, and with --huge never the only one
+// a large page answers; the number of questions when there is none.
+std::size_t Generator::replaceable(const std::vector<std::string>& needed) const {
+    const auto& qs = quiz_.questions;
+    auto large = [&](const Question& q) { return q.intended.ok && q.intended.level + 1 < static_cast<int>(levels()); };
+    const auto larges = std::count_if(qs.begin(), qs.end(), large);
+    for (std::size_t i = qs.size(); i-- > 1;) {  // question 1 stays: a translation to start with
+        const Question& q = qs[i];
+        if (o_.huge && large(q) && larges == 1) continue;
+        const bool needed_kind = std::find(needed.begin(), needed.end(), q.kind) != needed.end();
+        const auto same = std::count_if(qs.begin(), qs.end(), [&](const Question& o) { return o.kind == q.kind; });
+        if (!needed_kind || same > 1) return i;
+    }
+    return qs.size();
+}
+
+// --huge promises a question answered by a large page, --faults one question of each kind of
+// fault it enables (not present, permission, and non-canonical in 4/5-level), as far as --count
+// allows. Drawn after everything else, so that a problem that already keeps the promises is the
+// one the same seed gave before the promises were made.
+void Generator::guarantee() {
+    auto& qs = quiz_.questions;
+    std::vector<std::string> needed;
+    if (o_.faults) {
+        needed = {"not present", "permission"};
+        if (mode_.canonical) needed.push_back("non-canonical");
+    }
+    for (const std::string& kind : needed) {
+        if (std::any_of(qs.begin(), qs.end(), [&](const Question& q) { return q.kind == kind; })) continue;
+        const std::size_t i = replaceable(needed);
+        if (i == qs.size()) break;  // --count too small for every kind
+        std::optional<Question> q = kind == "permission" ? permission() : kind == "not present" ? not_present() : non_canonical();
+        if (q) qs[i] = *q;
+    }
+    if (!o_.huge) return;
+    const unsigned small = levels() - 1;  // the level of a 4K leaf
+    if (std::any_of(qs.begin(), qs.end(), [&](const Question& q) { return q.intended.ok && q.intended.level < static_cast<int>(small); }))
+        return;
+    std::vector<const Leaf*> large;
+    for (const Leaf& l : leaves_)
+        if (l.path.size() - 1 < small && l.perms.user) large.push_back(&l);
+    if (large.empty())
+        for (const Leaf& l : leaves_)
+            if (l.path.size() - 1 < small) large.push_back(&l);
+    if (large.empty()) return;
+    // The last question whose kind another question has too, else the last one that is no fault
+    // --faults promised.
+    std::size_t i = replaceable(needed);
+    if (i == qs.size()) i = qs.size() - 1;
+    qs[i] = mapped_on(*large[rng_.below(large.size())]);
 }
 
 }  // namespace

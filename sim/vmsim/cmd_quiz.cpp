@@ -134,10 +134,13 @@ void setup_quiz(CLI::App& app, Runner& run) {
     cmd->add_option("--seed", o->seed, "Which problem: the same seed gives the same problem on every machine (default 1)")
         ->check(unsigned_number());
     cmd->add_option("--count,-n", o->count, "How many addresses (1 to 16, default 5)")->check(CLI::Range(1u, 16u));
-    cmd->add_flag("--huge", o->huge, "Add large pages: 4 MB (2-level) or 2 MB, and 1 GB in 4/5-level");
+    cmd->add_flag("--huge", o->huge,
+                  "Add large pages: 4 MB (2-level) or 2 MB, and 1 GB in 4/5-level; at least one question is "
+                  "answered by one");
     cmd->add_flag("--faults", o->faults,
                   "Add permission faults: supervisor and read-only pages, XD, a restricted directory entry, "
-                  "CR4.SMEP/SMAP, and non-canonical addresses in 4/5-level");
+                  "CR4.SMEP/SMAP, and non-canonical addresses in 4/5-level; at least one not-present, one permission "
+                  "and (4/5-level) one #GP question, as far as --count allows after question 1");
     cmd->add_flag("--solve", o->solve, "Print the answers, with every step of each walk");
     cmd->add_flag("--json", o->json, "Print JSON (with --solve, each answer is a walk as `vmsim translate --json` prints it)");
     cmd->add_option("--machine-out,-o", o->machine_out,
