@@ -68,7 +68,9 @@ private:
     void restrict_directory(const Path& table_path, std::vector<std::size_t> members);
     Question mapped();
     Question mapped_on(const Leaf& leaf);
+    std::optional<Question> reserved();
     void guarantee();
+    void guarantee_kinds_and_huge();
     std::size_t replaceable(const std::vector<std::string>& needed) const;
     std::optional<Question> not_present();
     std::optional<Question> permission();
@@ -295,6 +297,17 @@ std::size_t Generator::replaceable(const std::vector<std::string>& needed) const
 // allows. Drawn after everything else, so that a problem that already keeps the promises is the
 // one the same seed gave before the promises were made.
 void Generator::guarantee() {
+    guarantee_kinds_and_huge();
+    if (!o_.faults) return;
+    auto& qs = quiz_.questions;
+    std::vector<std::string> needed{"not present", "permission", "reserved bit"};
+    if (mode_.canonical) needed.push_back("non-canonical");
+    const std::size_t i = replaceable(needed);
+    if (i == qs.size()) return;  // --count too small
+    if (auto q = reserved()) qs[i] = *q;
+}
+
+void Generator::guarantee_kinds_and_huge() {
     auto& qs = quiz_.questions;
     std::vector<std::string> needed;
     if (o_.faults) {
@@ -324,6 +337,43 @@ void Generator::guarantee() {
     std::size_t i = replaceable(needed);
     if (i == qs.size()) i = qs.size() - 1;
     qs[i] = mapped_on(*large[rng_.below(large.size())]);
+}
+
+// A large page whose entry has a reserved bit set: bit 21 of a 4 MB PDE (reserved above the
+// PSE-36 bits, SDM table 4-4), bit 13 of a 2 MB PDE (bits 20:13 are reserved, SDM tables 4-9,
+// 4-17). Any access to it is #PF with RSVD (and P) in the error code (SDM 4.7), whatever the
+// rights. Added last, after every other question was drawn, and never where a not-present
+// question's walk would now find an entry.
+std::optional<Question> Generator::reserved() {
+    const unsigned level = levels() - 2;  // the PDE
+    // A not-present question whose walk would now meet the new entries.
+    auto in_the_way = [&](const Path& p) {
+        for (const Question& q : quiz_.questions) {
+            if (q.kind != "not present") continue;
+            bool same = true;
+            for (int k = 0; k <= q.intended.level && same; ++k) {
+                const LevelDesc& d = mode_.level[static_cast<unsigned>(k)];
+                same = p[static_cast<unsigned>(k)] == ((q.va >> d.shift) & (d.entries() - 1));
+            }
+            if (same) return true;
+        }
+        return false;
+    };
+    for (unsigned attempt = 0; attempt < 100; ++attempt) {
+        const Path p = new_path(level + 1);
+        if (in_the_way(p)) continue;
+        add_leaf(p);
+        leaves_.pop_back();  // never a page for the other kinds of question
+        const Walk w = walk(quiz_.machine, compose(p, 0), Access{AccessType::Read, false});
+        const Step& st = w.steps[level];
+        const unsigned rsvd = mode_.entry_size == 4 ? 21 : 13;
+        if (!quiz_.machine.mem.write_entry(st.entry_addr, mode_.entry_size, st.raw | bit(rsvd)))
+            throw std::logic_error("quiz: cannot rewrite an entry");
+        const Access a = random_access();
+        return Question{compose(p, rng_.below(mode_.level[level].entry_span())), a,
+                        Outcome{false, 0, FaultReason::ReservedBit, static_cast<int>(level)}, "reserved bit"};
+    }
+    return std::nullopt;
 }
 
 }  // namespace

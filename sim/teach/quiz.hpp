@@ -39,8 +39,9 @@ struct QuizOptions {
     bool huge = false;      // add large leaves: 4 MB (2-level) or 2 MB, and 1 GB in 4/5-level;
                             // at least one question is answered by one
     bool faults = false;    // permission faults: supervisor pages, read-only, XD, SMEP/SMAP,
-                            // restricted directory entries, non-canonical addresses; at least
-                            // one question of each fault kind (not present, permission, #GP in
+                            // restricted directory entries, a reserved bit in a large page's
+                            // entry, non-canonical addresses; at least one question of each
+                            // fault kind (not present, permission, reserved bit, #GP in
                             // 4/5-level) as far as the count allows after question 1
 };
 
@@ -57,7 +58,7 @@ struct Question {
     std::uint64_t va = 0;
     Access access;
     Outcome intended;
-    std::string kind;  // "mapped", "not present", "permission", "non-canonical"
+    std::string kind;  // "mapped", "not present", "permission", "reserved bit", "non-canonical"
 };
 
 struct Quiz {

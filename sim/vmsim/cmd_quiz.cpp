@@ -139,8 +139,9 @@ void setup_quiz(CLI::App& app, Runner& run) {
                   "answered by one");
     cmd->add_flag("--faults", o->faults,
                   "Add permission faults: supervisor and read-only pages, XD, a restricted directory entry, "
-                  "CR4.SMEP/SMAP, and non-canonical addresses in 4/5-level; at least one not-present, one permission "
-                  "and (4/5-level) one #GP question, as far as --count allows after question 1");
+                  "CR4.SMEP/SMAP, a large page with a reserved bit set, and non-canonical addresses in 4/5-level; at "
+                  "least one not-present, one permission, one reserved-bit and (4/5-level) one #GP question, as far "
+                  "as --count allows after question 1");
     cmd->add_flag("--solve", o->solve, "Print the answers, with every step of each walk");
     cmd->add_flag("--json", o->json, "Print JSON (with --solve, each answer is a walk as `vmsim translate --json` prints it)");
     cmd->add_option("--machine-out,-o", o->machine_out,

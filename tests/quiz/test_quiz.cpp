@@ -123,7 +123,7 @@ TEST_CASE("every mode's problems have each kind of question", "[quiz]") {
 TEST_CASE("the promises: with --huge a question a large page answers, with --faults a fault of each kind", "[quiz]") {
     // Judged by the walker, not by the generator's bookkeeping.
     for (const PagingMode* mode : all_modes()) {
-        const std::size_t fault_kinds = mode->canonical ? 3 : 2;  // not present, permission, #GP
+        const std::size_t fault_kinds = mode->canonical ? 4 : 3;  // not present, permission, reserved, #GP
         for (std::uint64_t seed = 1; seed <= 300; ++seed)
             for (unsigned count : {1u, 3u, 5u, 8u})
                 for (const Variant& v : VARIANTS) {
@@ -136,6 +136,7 @@ TEST_CASE("the promises: with --huge a question a large page answers, with --fau
                         if (!w.ok)
                             kinds.insert(w.fault.reason == FaultReason::NotPresent     ? "not present"
                                          : w.fault.reason == FaultReason::NonCanonical ? "non-canonical"
+                                         : w.fault.reason == FaultReason::ReservedBit  ? "reserved bit"
                                                                                        : "permission");
                     }
                     INFO(fmt::format("{} seed {} count {} huge {} faults {}", mode->key, seed, count, v.huge, v.faults));
