@@ -64,7 +64,9 @@ private:
     bool usable(const Path& p) const;
     Path new_path(unsigned length);
     std::uint64_t random_frame(std::uint64_t span);
-    void add_leaf(const Path& p);
+    void add_leaf(const Path& p, std::optional<std::uint64_t> pa = std::nullopt, bool full_rights = false);
+    bool in_the_way(const Path& p) const;
+    std::optional<Question> pse36();
     void restrict_directory(const Path& table_path, std::vector<std::size_t> members);
     Question mapped();
     Question mapped_on(const Leaf& leaf);
@@ -138,12 +140,12 @@ std::uint64_t Generator::random_frame(std::uint64_t span) {
     }
 }
 
-void Generator::add_leaf(const Path& p) {
+void Generator::add_leaf(const Path& p, std::optional<std::uint64_t> pa, bool full_rights) {
     const unsigned level = static_cast<unsigned>(p.size() - 1);
     const std::uint64_t span = mode_.level[level].entry_span();
-    Leaf leaf{p, random_frame(span), Perms{}};
+    Leaf leaf{p, pa ? *pa : random_frame(span), Perms{}};
     std::uint64_t flags = bit(bits::RW) | bit(bits::US);
-    if (o_.faults) {
+    if (o_.faults && !full_rights) {
         flags = (rng_.chance(2, 3) ? bit(bits::US) : 0) | (rng_.chance(1, 2) ? bit(bits::RW) : 0);
         if (mode_.has_xd && rng_.chance(1, 3)) flags |= bit(bits::XD);
     }
@@ -298,10 +300,17 @@ std::size_t Generator::replaceable(const std::vector<std::string>& needed) const
 // one the same seed gave before the promises were made.
 void Generator::guarantee() {
     guarantee_kinds_and_huge();
-    if (!o_.faults) return;
     auto& qs = quiz_.questions;
-    std::vector<std::string> needed{"not present", "permission", "reserved bit"};
-    if (mode_.canonical) needed.push_back("non-canonical");
+    std::vector<std::string> needed;
+    if (o_.faults) needed = {"not present", "permission", "reserved bit"};
+    if (o_.faults && mode_.canonical) needed.push_back("non-canonical");
+    if (o_.huge && mode_.level[0].pse36) {
+        needed.push_back("pse-36");
+        const std::size_t i = replaceable(needed);
+        if (i < qs.size())
+            if (auto q = pse36()) qs[i] = *q;
+    }
+    if (!o_.faults) return;
     const std::size_t i = replaceable(needed);
     if (i == qs.size()) return;  // --count too small
     if (auto q = reserved()) qs[i] = *q;
@@ -344,21 +353,41 @@ void Generator::guarantee_kinds_and_huge() {
 // 4-17). Any access to it is #PF with RSVD (and P) in the error code (SDM 4.7), whatever the
 // rights. Added last, after every other question was drawn, and never where a not-present
 // question's walk would now find an entry.
+// Whether a not-present question's walk would meet the entries of a new path.
+bool Generator::in_the_way(const Path& p) const {
+    for (const Question& q : quiz_.questions) {
+        if (q.kind != "not present") continue;
+        bool same = true;
+        for (int k = 0; k <= q.intended.level && same && k < static_cast<int>(p.size()); ++k) {
+            const LevelDesc& d = mode_.level[static_cast<unsigned>(k)];
+            same = p[static_cast<unsigned>(k)] == ((q.va >> d.shift) & (d.entries() - 1));
+        }
+        if (same) return true;
+    }
+    return false;
+}
+
+// 32-bit paging with PSE-36 (SDM 4.3, table 4-4): a 4 MB PDE holds physical bits 39:32 in its
+// bits 20:13, so a 4 MB page can lie above 4 GiB although every entry is 4 bytes. A user page
+// with full rights between 4 GiB and 1 TiB (MAXPHYADDR 40), added last like reserved().
+std::optional<Question> Generator::pse36() {
+    for (unsigned attempt = 0; attempt < 100; ++attempt) {
+        const Path p = new_path(1);
+        if (in_the_way(p)) continue;
+        constexpr std::uint64_t four_g = std::uint64_t{4} << 30, span = std::uint64_t{4} << 20;
+        const std::uint64_t pa = four_g + rng_.below(((std::uint64_t{1} << 40) - four_g) / span) * span;
+        if (!used_pa_.insert(pa).second) continue;
+        add_leaf(p, pa, true);  // full rights: the question is the address
+        Question q = mapped_on(leaves_.back());
+        leaves_.pop_back();
+        q.kind = "pse-36";
+        return q;
+    }
+    return std::nullopt;
+}
+
 std::optional<Question> Generator::reserved() {
     const unsigned level = levels() - 2;  // the PDE
-    // A not-present question whose walk would now meet the new entries.
-    auto in_the_way = [&](const Path& p) {
-        for (const Question& q : quiz_.questions) {
-            if (q.kind != "not present") continue;
-            bool same = true;
-            for (int k = 0; k <= q.intended.level && same; ++k) {
-                const LevelDesc& d = mode_.level[static_cast<unsigned>(k)];
-                same = p[static_cast<unsigned>(k)] == ((q.va >> d.shift) & (d.entries() - 1));
-            }
-            if (same) return true;
-        }
-        return false;
-    };
     for (unsigned attempt = 0; attempt < 100; ++attempt) {
         const Path p = new_path(level + 1);
         if (in_the_way(p)) continue;

@@ -136,7 +136,7 @@ void setup_quiz(CLI::App& app, Runner& run) {
     cmd->add_option("--count,-n", o->count, "How many addresses (1 to 16, default 5)")->check(CLI::Range(1u, 16u));
     cmd->add_flag("--huge", o->huge,
                   "Add large pages: 4 MB (2-level) or 2 MB, and 1 GB in 4/5-level; at least one question is "
-                  "answered by one");
+                  "answered by one, and in 2-level one by a 4 MB page above 4 GiB (PSE-36)");
     cmd->add_flag("--faults", o->faults,
                   "Add permission faults: supervisor and read-only pages, XD, a restricted directory entry, "
                   "CR4.SMEP/SMAP, a large page with a reserved bit set, and non-canonical addresses in 4/5-level; at "

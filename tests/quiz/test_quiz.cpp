@@ -128,11 +128,12 @@ TEST_CASE("the promises: with --huge a question a large page answers, with --fau
             for (unsigned count : {1u, 3u, 5u, 8u})
                 for (const Variant& v : VARIANTS) {
                     const Quiz q = make_quiz({mode, seed, count, v.huge, v.faults});
-                    bool large = false;
+                    bool large = false, above_4g = false;
                     std::set<std::string> kinds;
                     for (const Question& question : q.questions) {
                         const Walk w = walk(q.machine, question.va, question.access);
                         large |= w.ok && w.translation.page_size > bits::PAGE_SIZE;
+                        above_4g |= w.ok && w.translation.pa >> 32;
                         if (!w.ok)
                             kinds.insert(w.fault.reason == FaultReason::NotPresent     ? "not present"
                                          : w.fault.reason == FaultReason::NonCanonical ? "non-canonical"
@@ -142,6 +143,8 @@ TEST_CASE("the promises: with --huge a question a large page answers, with --fau
                     INFO(fmt::format("{} seed {} count {} huge {} faults {}", mode->key, seed, count, v.huge, v.faults));
                     const int room = static_cast<int>(count) - 1 - (v.huge ? 1 : 0);  // question 1 is mapped
                     if (v.huge) CHECK(large);
+                    // 32-bit paging: a 4 MB page above 4 GiB through PSE-36's bits 39:32.
+                    if (v.huge && mode->level[0].pse36 && count >= (v.faults ? 5u : 2u)) CHECK(above_4g);
                     if (v.faults && static_cast<int>(fault_kinds) <= room) CHECK(kinds.size() == fault_kinds);
                 }
     }
