@@ -206,9 +206,15 @@ int run_do(const LessonOptions& o) {
         right += result == "right" || result == "right-later";
         shown += result == "shown";
     }
+    // What comes next: the following lesson, the walker lab after lesson 6 (lessons/README.md).
+    const auto all = lessons(o);
+    const bool last = all.empty() || all.back().number == l.number;
+    const std::string next = last ? "That was the last lesson: try vmsim quiz --levels 4 --huge --faults --ask."
+                             : l.number == 6
+                                 ? "Next: the walker lab (vmsim lesson show lab), then vmsim lesson do 7."
+                                 : fmt::format("Next: vmsim lesson do {}.", l.number + 1);
     std::cout << "\n"
-              << wrap(fmt::format("lesson {} done: {} answered right, {} shown. Next: vmsim lesson do {}", l.number,
-                                  right, shown, l.number + 1),
+              << wrap(fmt::format("lesson {} done: {} answered right, {} shown. {}", l.number, right, shown, next),
                       TEXT_WIDTH)
               << "\n";
     return shown ? EXIT_FAULT : 0;
