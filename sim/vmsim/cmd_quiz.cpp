@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 #include <fstream>
+#include <sstream>
 #include <iostream>
 
 namespace vmtour::cli {
@@ -24,14 +25,15 @@ struct QuizCliOptions {
     bool solve = false;
     bool json = false;
     bool ask = false;
+    bool hexdump = false;  // the tables as raw memory (OSTEP's paging homework)
     std::string machine_out;
     std::string answer;  // an answer file to grade ('-': stdin)
 };
 
 std::string command_line(const QuizCliOptions& o) {
-    return fmt::format("vmsim quiz --levels {} --seed {}{}{}{}", o.levels, o.seed,
+    return fmt::format("vmsim quiz --levels {} --seed {}{}{}{}{}", o.levels, o.seed,
                        o.count != 5 ? fmt::format(" --count {}", o.count) : "", o.huge ? " --huge" : "",
-                       o.faults ? " --faults" : "");
+                       o.faults ? " --faults" : "", o.hexdump ? " --hexdump" : "");
 }
 
 // The same access as `vmsim translate` options.
@@ -40,9 +42,65 @@ std::string translate_args(const Question& q) {
     return fmt::format("-a {}{}", letter[static_cast<int>(q.access.type)], q.access.user ? "" : " --supervisor");
 }
 
+// OSTEP's paging homework shows memory, not entries: each table page as rows of 16 bytes read as
+// entries (values, not bytes; all-zero rows as '*'), so the learner finds every entry by its
+// physical address. The pages are the machine file's `table` lines; a PAE PDPT is 32 bytes.
+std::string hex_dump(const Machine& m, const std::string& dump) {
+    std::string out, line;
+    std::istringstream in(dump);
+    const unsigned size = m.mode->entry_size;
+    while (std::getline(in, line)) {
+        if (line.rfind("table 0x", 0) != 0) continue;
+        const std::uint64_t base = std::stoull(line.substr(6), nullptr, 16);
+        const std::size_t hash = line.find('#');
+        const bool pdpt = m.mode->level[0].pdpte_pae && line.find("PDPT") != std::string::npos;
+        out += fmt::format("page {:#x}{}\n", base, hash == std::string::npos ? "" : "  " + line.substr(hash));
+        bool skipped = false;
+        for (std::uint64_t off = 0; off < (pdpt ? 32u : 4096u); off += 16) {
+            std::string row;
+            bool zero = true;
+            for (std::uint64_t e = 0; e < 16; e += size) {
+                const std::uint64_t v = m.mem.read_entry(base + off + e, size);
+                zero &= v == 0;
+                row += fmt::format(" {:0{}x}", v, size * 2);
+            }
+            if (zero) {
+                if (!skipped) out += "  *\n";
+                skipped = true;
+                continue;
+            }
+            skipped = false;
+            out += fmt::format("  {:#010x}:{}\n", base + off, row);
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+// The machine file up to its first table: the mode and the control bits.
+std::string dump_header(const std::string& dump) {
+    const std::size_t t = dump.find("\ntable ");
+    return t == std::string::npos ? dump : dump.substr(0, t + 1);
+}
+
 // The problem: the machine and the questions.
 std::string problem_text(const QuizCliOptions& o, const Quiz& quiz, const std::string& dump) {
     const Machine& m = quiz.machine;
+    if (o.hexdump) {
+        std::string out = fmt::format("{}\n{}: {} address{} to translate\n\n", command_line(o), m.mode->title,
+                                      quiz.questions.size(), quiz.questions.size() == 1 ? "" : "es");
+        out += fmt::format("CR3 and the control bits, then the memory of every table page: a line is\n"
+                           "16 bytes read as {}-byte entries (little-endian values), '*' a run of zero\n"
+                           "lines. Find each entry by its physical address.\n"
+                           "Entry bits: P=0x1 R/W=0x2 U/S=0x4 PS=0x80{}.\n\n",
+                           m.mode->entry_size, m.mode->has_xd ? " XD=bit 63" : "");
+        out += dump_header(dump) + hex_dump(m, dump);
+        out += "Translate each access: its physical address, or the fault\n"
+               "(#PF and its error code, or #GP).\n";
+        for (std::size_t i = 0; i < quiz.questions.size(); ++i)
+            out += wrap(fmt::format("  {}. {}", i + 1, question_text(quiz.questions[i])), TEXT_WIDTH, "     ") + "\n";
+        return out;
+    }
     std::string out = fmt::format("{}\n{}: {} address{} to translate\n\n", command_line(o), m.mode->title,
                                   quiz.questions.size(), quiz.questions.size() == 1 ? "" : "es");
     out += "The machine as a machine file (docs/machine-format.md): CR3, the control bits,\n"
@@ -154,6 +212,9 @@ void setup_quiz(CLI::App& app, Runner& run) {
     cmd->add_flag("--ask", o->ask,
                   "Ask one question at a time and grade each answer as you type it ('hint' for the next hint)")
         ->excludes(answer);
+    cmd->add_flag("--hexdump", o->hexdump,
+                  "Show the tables as memory, 16 bytes a line, as OSTEP's paging homework does: find each "
+                  "entry by its physical address (the questions and answers are the same)");
     cmd->footer("The problem is generated by SplitMix64 from the seed with vmtour's own bounded-number\n"
                 "mapping (sim/teach/quiz.hpp), so a seed means the same problem with every compiler and\n"
                 "library. Solve it, then run the same command with --solve, or grade your answers:\n"
