@@ -9,11 +9,13 @@
 
 namespace vmtour {
 
-// "vmsim quiz --levels 2 --seed 7 --faults": the command that makes this quiz.
-std::string quiz_command_line(const QuizOptions& o);
-// The problem: the command, the machine (`dump`, the machine file without expect lines) and the
-// numbered questions, wrapped to 80 columns.
-std::string quiz_problem_text(const Quiz& quiz, const std::string& dump);
+// "vmsim quiz --levels 2 --seed 7 --faults": the command that makes this quiz (with --hexdump,
+// the tables shown as memory).
+std::string quiz_command_line(const QuizOptions& o, bool hexdump = false);
+// The problem: the command, the machine (`dump`, the machine file without expect lines; with
+// `hexdump`, CR3 and the control bits, then every table page as rows of 16 bytes, as OSTEP's
+// paging homework shows memory) and the numbered questions, wrapped to 80 columns.
+std::string quiz_problem_text(const Quiz& quiz, const std::string& dump, bool hexdump = false);
 // One question's answer: the walk as `vmsim translate` prints it, then "answer  ...".
 std::string quiz_solution_text(const Quiz& quiz, const Walk& w);
 

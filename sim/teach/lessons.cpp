@@ -1,5 +1,7 @@
 #include "lessons.hpp"
 
+#include "lesson_answer.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
@@ -59,6 +61,7 @@ std::string validate(const ExerciseCheck& c) {
         }
     };
     if (c.kind == "exact") return a.empty() ? "" : "'check exact' takes nothing";
+    if (c.kind == "answer") return a.empty() ? "" : "'check answer' takes nothing";
     if (c.kind == "exit" || c.kind == "lines") return a.size() == 1 && is_number(a[0]) ? "" : fmt::format("'check {} N'", c.kind);
     if (c.kind == "all" || c.kind == "has") return a.size() == 1 ? regex_ok(a[0]) : fmt::format("'check {} REGEX'", c.kind);
     if (c.kind == "count") return a.size() == 2 && is_number(a[0]) ? regex_ok(a[1]) : "'check count N REGEX'";
@@ -70,12 +73,17 @@ std::string validate(const ExerciseCheck& c) {
             return fmt::format("unknown invariant '{}'", a[0]);
         return "";
     }
-    return fmt::format("unknown check '{}' (exact, exit, lines, all, count, has, invariant, frames)", c.kind);
+    return fmt::format("unknown check '{}' (exact, exit, lines, all, count, has, invariant, frames, answer)",
+                       c.kind);
 }
 
 std::string finish(const Exercise& e) {
     if (e.run.empty()) return fmt::format("exercise {} has no 'run' line", e.id);
     if (e.checks.empty()) return fmt::format("exercise {} has no 'check' line", e.id);
+    const bool checks_answer =
+        std::any_of(e.checks.begin(), e.checks.end(), [](const ExerciseCheck& c) { return c.kind == "answer"; });
+    if (checks_answer && e.answer.empty()) return fmt::format("exercise {}: 'check answer' without an 'answer' line", e.id);
+    if (!e.form.empty() && e.answer.empty()) return fmt::format("exercise {}: 'form' without an 'answer' line", e.id);
     if (e.exact() && !e.recorded.empty())
         return fmt::format("exercise {}: recorded outputs are machine-dependent; check them with patterns, not 'exact'", e.id);
     return "";
@@ -105,7 +113,8 @@ Parsed<std::vector<Exercise>> parse_exercises(std::string_view text, std::string
             static const std::regex id_re("[a-z0-9][a-z0-9-]*");
             if (!std::regex_match(rest, id_re)) return fail(fmt::format("exercise ids are lower-case words with '-': '{}'", rest));
             if (!ids.insert(rest).second) return fail(fmt::format("exercise {} appears twice", rest));
-            out.value.push_back(Exercise{rest, {}, {}, {}, {}, {}});
+            out.value.emplace_back();
+            out.value.back().id = rest;
             continue;
         }
         if (out.value.empty()) return fail(fmt::format("'{}' before the first 'exercise' line", key));
@@ -127,12 +136,22 @@ Parsed<std::vector<Exercise>> parse_exercises(std::string_view text, std::string
             c.args.assign(all.begin() + 1, all.end());
             if (auto err = validate(c); !err.empty()) return fail(err);
             e.checks.push_back(c);
+        } else if (key == "answer" || key == "answer-set") {
+            if (!e.answer.empty()) return fail(fmt::format("exercise {} has two answer lines", e.id));
+            e.answer = answer_values(rest);
+            e.answer_set = key == "answer-set";
+            for (const std::string& v : e.answer)
+                if (v.front() == '|' || v.back() == '|' || v.find("||") != std::string::npos)
+                    return fail(fmt::format("'{}': alternatives are written a|b", v));
+        } else if (key == "form") {
+            e.form = rest;
         } else if (key == "recorded") {
             const auto w = words(rest, 2);
             if (w.size() != 2) return fail("'recorded LABEL FILE'");
             e.recorded.push_back({w[0], w[1]});
         } else {
-            return fail(fmt::format("unknown line '{}' (exercise, ask, run, needs, check, recorded)", key));
+            return fail(fmt::format("unknown line '{}' (exercise, ask, run, needs, check, recorded, answer, "
+                                            "answer-set, form)", key));
         }
     }
     if (out.value.empty()) return fail("no exercises");

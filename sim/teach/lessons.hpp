@@ -13,7 +13,7 @@
 namespace vmtour {
 
 struct ExerciseCheck {
-    std::string kind;               // exact, exit, lines, all, count, has, invariant
+    std::string kind;               // exact, exit, lines, all, count, has, invariant, frames, answer
     std::vector<std::string> args;  // count: N REGEX; invariant: NAME [PREFIX]; ...
     std::string text;               // the line as written, for messages
 };
@@ -30,6 +30,12 @@ struct Exercise {
     std::vector<std::string> needs;     // root, module, thp
     std::vector<ExerciseCheck> checks;
     std::vector<Recorded> recorded;     // outputs recorded where it can run (the matrix)
+    // What the learner must type in `vmsim lesson do` (lesson_answer.hpp): values in order, or in
+    // any order with `answer-set`; `form` names them for the prompt ("PD index, PT index, offset").
+    // Empty for an exercise that asks nothing (it only shows, e.g. what your CPU reports).
+    std::vector<std::string> answer;
+    bool answer_set = false;
+    std::string form;
     bool exact() const;                 // has a `check exact`
 };
 

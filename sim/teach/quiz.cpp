@@ -4,7 +4,9 @@
 #include "builder.hpp"
 #include "parse.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -62,9 +64,16 @@ private:
     bool usable(const Path& p) const;
     Path new_path(unsigned length);
     std::uint64_t random_frame(std::uint64_t span);
-    void add_leaf(const Path& p);
+    void add_leaf(const Path& p, std::optional<std::uint64_t> pa = std::nullopt, bool full_rights = false);
+    bool in_the_way(const Path& p) const;
+    std::optional<Question> pse36();
     void restrict_directory(const Path& table_path, std::vector<std::size_t> members);
     Question mapped();
+    Question mapped_on(const Leaf& leaf);
+    std::optional<Question> reserved();
+    void guarantee();
+    void guarantee_kinds_and_huge();
+    std::size_t replaceable(const std::vector<std::string>& needed) const;
     std::optional<Question> not_present();
     std::optional<Question> permission();
     std::optional<Question> non_canonical();
@@ -131,12 +140,12 @@ std::uint64_t Generator::random_frame(std::uint64_t span) {
     }
 }
 
-void Generator::add_leaf(const Path& p) {
+void Generator::add_leaf(const Path& p, std::optional<std::uint64_t> pa, bool full_rights) {
     const unsigned level = static_cast<unsigned>(p.size() - 1);
     const std::uint64_t span = mode_.level[level].entry_span();
-    Leaf leaf{p, random_frame(span), Perms{}};
+    Leaf leaf{p, pa ? *pa : random_frame(span), Perms{}};
     std::uint64_t flags = bit(bits::RW) | bit(bits::US);
-    if (o_.faults) {
+    if (o_.faults && !full_rights) {
         flags = (rng_.chance(2, 3) ? bit(bits::US) : 0) | (rng_.chance(1, 2) ? bit(bits::RW) : 0);
         if (mode_.has_xd && rng_.chance(1, 3)) flags |= bit(bits::XD);
     }
@@ -166,8 +175,9 @@ void Generator::restrict_directory(const Path& table_path, std::vector<std::size
     }
 }
 
-Question Generator::mapped() {
-    const Leaf& leaf = leaves_[rng_.below(leaves_.size())];
+Question Generator::mapped() { return mapped_on(leaves_[rng_.below(leaves_.size())]); }
+
+Question Generator::mapped_on(const Leaf& leaf) {
     const int level = static_cast<int>(leaf.path.size() - 1);
     const std::uint64_t offset = rng_.below(mode_.level[static_cast<unsigned>(level)].entry_span());
     std::vector<AccessType> allowed{AccessType::Read};
@@ -262,8 +272,137 @@ Quiz Generator::run() {
         if (!q) q = mapped();
         quiz_.questions.push_back(*q);
     }
+    guarantee();
     quiz_.options = o_;
     return std::move(quiz_);
+}
+
+// The question to give up for a missing kind: the last one whose kind another question also
+// has (so no kind already there is lost), never question 1, and with --huge never the only one
+// a large page answers; the number of questions when there is none.
+std::size_t Generator::replaceable(const std::vector<std::string>& needed) const {
+    const auto& qs = quiz_.questions;
+    auto large = [&](const Question& q) { return q.intended.ok && q.intended.level + 1 < static_cast<int>(levels()); };
+    const auto larges = std::count_if(qs.begin(), qs.end(), large);
+    for (std::size_t i = qs.size(); i-- > 1;) {  // question 1 stays: a translation to start with
+        const Question& q = qs[i];
+        if (o_.huge && large(q) && larges == 1) continue;
+        const bool needed_kind = std::find(needed.begin(), needed.end(), q.kind) != needed.end();
+        const auto same = std::count_if(qs.begin(), qs.end(), [&](const Question& o) { return o.kind == q.kind; });
+        if (!needed_kind || same > 1) return i;
+    }
+    return qs.size();
+}
+
+// --huge promises a question answered by a large page, --faults one question of each kind of
+// fault it enables (not present, permission, and non-canonical in 4/5-level), as far as --count
+// allows. Drawn after everything else, so that a problem that already keeps the promises is the
+// one the same seed gave before the promises were made.
+void Generator::guarantee() {
+    guarantee_kinds_and_huge();
+    auto& qs = quiz_.questions;
+    std::vector<std::string> needed;
+    if (o_.faults) needed = {"not present", "permission", "reserved bit"};
+    if (o_.faults && mode_.canonical) needed.push_back("non-canonical");
+    if (o_.huge && mode_.level[0].pse36) {
+        needed.push_back("pse-36");
+        const std::size_t i = replaceable(needed);
+        if (i < qs.size())
+            if (auto q = pse36()) qs[i] = *q;
+    }
+    if (!o_.faults) return;
+    const std::size_t i = replaceable(needed);
+    if (i == qs.size()) return;  // --count too small
+    if (auto q = reserved()) qs[i] = *q;
+}
+
+void Generator::guarantee_kinds_and_huge() {
+    auto& qs = quiz_.questions;
+    std::vector<std::string> needed;
+    if (o_.faults) {
+        needed = {"not present", "permission"};
+        if (mode_.canonical) needed.push_back("non-canonical");
+    }
+    for (const std::string& kind : needed) {
+        if (std::any_of(qs.begin(), qs.end(), [&](const Question& q) { return q.kind == kind; })) continue;
+        const std::size_t i = replaceable(needed);
+        if (i == qs.size()) break;  // --count too small for every kind
+        std::optional<Question> q = kind == "permission" ? permission() : kind == "not present" ? not_present() : non_canonical();
+        if (q) qs[i] = *q;
+    }
+    if (!o_.huge) return;
+    const unsigned small = levels() - 1;  // the level of a 4K leaf
+    if (std::any_of(qs.begin(), qs.end(), [&](const Question& q) { return q.intended.ok && q.intended.level < static_cast<int>(small); }))
+        return;
+    std::vector<const Leaf*> large;
+    for (const Leaf& l : leaves_)
+        if (l.path.size() - 1 < small && l.perms.user) large.push_back(&l);
+    if (large.empty())
+        for (const Leaf& l : leaves_)
+            if (l.path.size() - 1 < small) large.push_back(&l);
+    if (large.empty()) return;
+    // The last question whose kind another question has too, else the last one that is no fault
+    // --faults promised.
+    std::size_t i = replaceable(needed);
+    if (i == qs.size()) i = qs.size() - 1;
+    qs[i] = mapped_on(*large[rng_.below(large.size())]);
+}
+
+// A large page whose entry has a reserved bit set: bit 21 of a 4 MB PDE (reserved above the
+// PSE-36 bits, SDM table 4-4), bit 13 of a 2 MB PDE (bits 20:13 are reserved, SDM tables 4-9,
+// 4-17). Any access to it is #PF with RSVD (and P) in the error code (SDM 4.7), whatever the
+// rights. Added last, after every other question was drawn, and never where a not-present
+// question's walk would now find an entry.
+// Whether a not-present question's walk would meet the entries of a new path.
+bool Generator::in_the_way(const Path& p) const {
+    for (const Question& q : quiz_.questions) {
+        if (q.kind != "not present") continue;
+        bool same = true;
+        for (int k = 0; k <= q.intended.level && same && k < static_cast<int>(p.size()); ++k) {
+            const LevelDesc& d = mode_.level[static_cast<unsigned>(k)];
+            same = p[static_cast<unsigned>(k)] == ((q.va >> d.shift) & (d.entries() - 1));
+        }
+        if (same) return true;
+    }
+    return false;
+}
+
+// 32-bit paging with PSE-36 (SDM 4.3, table 4-4): a 4 MB PDE holds physical bits 39:32 in its
+// bits 20:13, so a 4 MB page can lie above 4 GiB although every entry is 4 bytes. A user page
+// with full rights between 4 GiB and 1 TiB (MAXPHYADDR 40), added last like reserved().
+std::optional<Question> Generator::pse36() {
+    for (unsigned attempt = 0; attempt < 100; ++attempt) {
+        const Path p = new_path(1);
+        if (in_the_way(p)) continue;
+        constexpr std::uint64_t four_g = std::uint64_t{4} << 30, span = std::uint64_t{4} << 20;
+        const std::uint64_t pa = four_g + rng_.below(((std::uint64_t{1} << 40) - four_g) / span) * span;
+        if (!used_pa_.insert(pa).second) continue;
+        add_leaf(p, pa, true);  // full rights: the question is the address
+        Question q = mapped_on(leaves_.back());
+        leaves_.pop_back();
+        q.kind = "pse-36";
+        return q;
+    }
+    return std::nullopt;
+}
+
+std::optional<Question> Generator::reserved() {
+    const unsigned level = levels() - 2;  // the PDE
+    for (unsigned attempt = 0; attempt < 100; ++attempt) {
+        const Path p = new_path(level + 1);
+        if (in_the_way(p)) continue;
+        add_leaf(p);
+        leaves_.pop_back();  // never a page for the other kinds of question
+        const Walk w = walk(quiz_.machine, compose(p, 0), Access{AccessType::Read, false});
+        const Step& st = w.steps[level];
+        const unsigned rsvd = mode_.entry_size == 4 ? 21 : 13;
+        if (!quiz_.machine.mem.write_entry(st.entry_addr, mode_.entry_size, st.raw | bit(rsvd)))
+            throw std::logic_error("quiz: cannot rewrite an entry");
+        const Access a = random_access();
+        return Question{compose(p, rng_.below(mode_.level[level].entry_span())), a,
+                        Outcome{false, 0, FaultReason::ReservedBit, static_cast<int>(level)}, "reserved bit"};
+    }
+    return std::nullopt;
 }
 
 }  // namespace

@@ -36,9 +36,14 @@ struct QuizOptions {
     const PagingMode* mode = nullptr;
     std::uint64_t seed = 1;
     unsigned count = 5;     // addresses to translate (1..16)
-    bool huge = false;      // add large leaves: 4 MB (2-level) or 2 MB, and 1 GB in 4/5-level
+    bool huge = false;      // add large leaves: 4 MB (2-level) or 2 MB, and 1 GB in 4/5-level;
+                            // at least one question is answered by one, and in 2-level one
+                            // by a 4 MB page above 4 GiB (PSE-36)
     bool faults = false;    // permission faults: supervisor pages, read-only, XD, SMEP/SMAP,
-                            // restricted directory entries, non-canonical addresses
+                            // restricted directory entries, a reserved bit in a large page's
+                            // entry, non-canonical addresses; at least one question of each
+                            // fault kind (not present, permission, reserved bit, #GP in
+                            // 4/5-level) as far as the count allows after question 1
 };
 
 // What the generator meant a question to give, worked out from its own bookkeeping (which
@@ -54,7 +59,8 @@ struct Question {
     std::uint64_t va = 0;
     Access access;
     Outcome intended;
-    std::string kind;  // "mapped", "not present", "permission", "non-canonical"
+    std::string kind;  // "mapped", "not present", "permission", "reserved bit", "pse-36",
+                       // "non-canonical"
 };
 
 struct Quiz {

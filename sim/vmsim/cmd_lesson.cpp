@@ -1,6 +1,7 @@
 // lesson list | show N | check N: the path of lessons in lessons/, from the terminal.
 #include "commands.hpp"
 #include "common.hpp"
+#include "lesson_common.hpp"
 #include "lesson_lab.hpp"
 #include "lessons.hpp"
 #include "markdown.hpp"
@@ -27,21 +28,17 @@
 
 namespace vmtour::cli {
 
-namespace {
-
 namespace fs = std::filesystem;
+
+namespace {
 
 // Nothing differs, but some exercises could not run here (see the requirement messages).
 constexpr int EXIT_NOT_RUN = 4;
 
-struct LessonOptions {
-    std::string dir;
-    std::string which;
-    bool recorded = false;
-    bool lab = false;  // the module's exercises in the lab's guests (lesson_lab.hpp)
-    bool update = false;
-    std::vector<std::string> output_of;  // ID=FILE
-};
+
+}  // namespace
+
+// What `lesson check`, `lesson do` and `lesson list` share (lesson_common.hpp).
 
 // The folder this vmsim runs from (symbolic links resolved), or "" if /proc is missing.
 fs::path self_dir() {
@@ -97,11 +94,6 @@ std::string search_path() {
     return fmt::format("{}:{}:{}", self.string(), (self / "real").string(), path ? path : "/usr/bin:/bin");
 }
 
-struct Ran {
-    std::string output;  // stdout and stderr, as written
-    int status = 0;
-};
-
 Ran run_shell(const std::string& command, const std::string& cwd) {
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
@@ -153,6 +145,11 @@ std::string missing_need(const Exercise& e, const Lesson& l) {
     }
     return "";
 }
+
+// The one way an exercise's command is run, by `lesson check` and `lesson do` alike.
+Ran run_exercise(const Exercise& e, const Lesson& l) { return run_shell(e.run, l.dir); }
+
+namespace {
 
 enum class Status { Match, Differ, NotRun, Recorded };
 
@@ -207,7 +204,7 @@ Status check_exercise(const LessonOptions& o, const Lesson& l, const Exercise& e
         }
         return all_ok ? Status::Recorded : Status::Differ;
     }
-    const Ran ran = run_shell(e.run, l.dir);
+    const Ran ran = run_exercise(e, l);
     if (o.update && e.exact()) {
         fs::create_directories(expected_file.parent_path());
         std::ofstream(expected_file, std::ios::binary) << exact_text(ran.output, ran.status);
@@ -254,12 +251,14 @@ int run_list(const LessonOptions& o) {
                   << wrap(fmt::format("    {} exercise{}{}", l.exercises.size(), l.exercises.size() == 1 ? "" : "s",
                                       need_text), TEXT_WIDTH, "    ")
                   << "\n";
+        if (const std::string you = progress_line(l); !you.empty()) std::cout << you << "\n";
         // The walker lab (lab-walker/, not a numbered lesson: graded by `vmsim grade`) comes after
         // lesson 6, once the walk, large pages and the rights are known.
         if (l.number == 6 && fs::is_directory(fs::path(lessons_dir(o)) / "lab-walker"))
             std::cout << "lab Write your own page walker (lab-walker/README.md)\n    graded by vmsim grade\n";
     }
-    std::cout << "\nRead one: vmsim lesson show N\n"
+    std::cout << "\nWork through one (questions graded, progress kept): vmsim lesson do N\n"
+                 "Read one: vmsim lesson show N\n"
                  "Check your machine gives the expected outputs: vmsim lesson check N\n";
     return 0;
 }
@@ -309,6 +308,7 @@ void setup_lesson(CLI::App& app, Runner& run) {
                   "4 none differ but some did not run here (with --recorded, exercises whose recorded\n"
                   "outputs pass do not count as not run).");
     cmd->footer("Lesson files and their format: lessons/README.md.");
+    setup_lesson_do(*cmd, o, run);
     finish_command(*cmd, "vmsim lesson list");
     finish_command(*list, "vmsim lesson list");
     finish_command(*show, "vmsim lesson show 3");

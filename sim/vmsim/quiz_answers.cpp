@@ -1,4 +1,5 @@
 #include "quiz_answers.hpp"
+#include "line_reader.hpp"
 #include "text.hpp"
 
 #include "common.hpp"
@@ -66,42 +67,6 @@ int grade_answer_file(const Quiz& quiz, const std::string& file, const std::stri
 
 namespace {
 
-volatile std::sig_atomic_t interrupted = 0;
-extern "C" void on_sigint(int) { interrupted = 1; }
-
-// Lines from stdin with read(2), so that Ctrl-C (SIGINT, installed without SA_RESTART) ends a
-// blocked read at once instead of being retried inside the C++ stream.
-class LineReader {
-public:
-    // nullopt on EOF, on a read error or when interrupted.
-    std::optional<std::string> next() {
-        for (;;) {
-            if (const auto nl = buf_.find('\n'); nl != std::string::npos) {
-                std::string line = buf_.substr(0, nl);
-                buf_.erase(0, nl + 1);
-                return line;
-            }
-            if (eof_) {
-                if (buf_.empty()) return std::nullopt;
-                return std::exchange(buf_, {});
-            }
-            char chunk[256];
-            const ssize_t n = ::read(0, chunk, sizeof chunk);
-            if (interrupted) return std::nullopt;
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) eof_ = true;
-            else buf_.append(chunk, static_cast<std::size_t>(n));
-        }
-    }
-
-    bool terminal() const { return terminal_; }
-
-private:
-    bool terminal_ = isatty(0);
-    std::string buf_;
-    bool eof_ = false;
-};
-
 struct Tally {
     std::size_t first_try = 0, later = 0, skipped = 0, done = 0;
 };
@@ -161,11 +126,7 @@ End ask_one(const Quiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
 }  // namespace
 
 int ask_session(const Quiz& quiz, const std::string& problem) {
-    struct sigaction sa {};
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;  // no SA_RESTART: a blocked read returns EINTR
-    sigaction(SIGINT, &sa, nullptr);
+    catch_sigint();
 
     const std::size_t n = quiz.questions.size();
     std::cout << problem
@@ -178,9 +139,9 @@ int ask_session(const Quiz& quiz, const std::string& problem) {
         const End e = ask_one(quiz, i, in, first);
         if (e == End::Stopped) {
             std::cout << "\n"
-                      << fmt::format("{} at question {} of {}; {}\n", interrupted ? "interrupted" : "stopped", i + 1,
+                      << fmt::format("{} at question {} of {}; {}\n", sigint_caught() ? "interrupted" : "stopped", i + 1,
                                      n, summary(t, n));
-            return interrupted ? 130 : EXIT_FAULT;
+            return sigint_caught() ? 130 : EXIT_FAULT;
         }
         ++t.done;
         if (e == End::Shown) ++t.skipped;

@@ -23,6 +23,7 @@ prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
 export DESTDIR=$tmp/root
 export PATH=$DESTDIR$prefix/bin:$tmp/bin:$PATH
 unset VMTOUR_LESSONS
+export XDG_STATE_HOME=$tmp/state  # `vmsim lesson do` keeps its progress here, not in the real home
 
 # The sh blocks, as "BLOCK<TAB>LINE" lines.
 blocks=$(awk '/^```sh$/ { n++; inside = 1; next } /^```/ { inside = 0; next } inside { print n "\t" $0 }' "$src/README.md")

@@ -1,4 +1,5 @@
 // The lesson exercise format, the checks on made-up outputs, and `vmsim lesson` on a made-up lesson.
+#include "lesson_answer.hpp"
 #include "lessons.hpp"
 
 #include <catch2/catch.hpp>
@@ -6,6 +7,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <set>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -209,4 +211,78 @@ TEST_CASE("the lessons: eleven, in order, each with at least three exercises", "
         for (const Exercise& e : l.value[i].exercises)
             if (e.exact()) CHECK(fs::exists(fs::path(l.value[i].dir) / "expected" / (e.id + ".out")));
     }
+}
+
+// Answers (lesson_answer.hpp): what `vmsim lesson do` grades.
+
+TEST_CASE("a learner's numbers: any base, hex without 0x when it has a letter, sizes", "[lessons][answer]") {
+    CHECK(parse_learner_number("0x4c") == 76u);
+    CHECK(parse_learner_number("0X4C") == 76u);
+    CHECK(parse_learner_number("76") == 76u);
+    CHECK(parse_learner_number("0b1001100") == 76u);
+    CHECK(parse_learner_number("0o114") == 76u);
+    CHECK(parse_learner_number("1_048_576") == 1048576u);
+    CHECK(parse_learner_number("37b") == 0x37bu);
+    CHECK(parse_learner_number("37b", false) == std::nullopt);
+    CHECK(parse_learner_number("4K") == 4096u);
+    CHECK(parse_learner_number("2MiB") == 2u << 20);
+    CHECK(parse_learner_number("1gb") == 1u << 30);
+    CHECK(parse_learner_number("0x") == std::nullopt);
+    CHECK(parse_learner_number("yes") == std::nullopt);
+    CHECK(parse_learner_number("0xffffffffffffffff") == ~std::uint64_t{0});
+    CHECK(parse_learner_number("0x10000000000000000") == std::nullopt);  // 65 bits
+    CHECK(parse_learner_number("99999999999999999999") == std::nullopt);
+}
+
+TEST_CASE("lesson answers: values in order, forgiving spacing and case, with a hint for the first wrong one", "[lessons][answer]") {
+    const Exercise e = one("exercise x\n run true\n check exit 0\n answer 76 891 0xabe\n form PD index, PT index, offset\n");
+    CHECK(grade_lesson_answer(e, "76 891 0xabe").right);
+    CHECK(grade_lesson_answer(e, "  0x4c,0x37b ,  2750 ").right);
+    CHECK(grade_lesson_answer(e, "0b1001100; 891; abe").right);
+    auto v = grade_lesson_answer(e, "76 892 0xabe");
+    CHECK_FALSE(v.right);
+    CHECK(v.hint == "PT index is not right; 2 of 3 right");
+    v = grade_lesson_answer(e, "76 891");
+    CHECK(v.hint == "the answer has 3 values, you typed 2 (PD index, PT index, offset)");
+    const Exercise h = one("exercise x\n run true\n check exit 0\n answer 0x100\n");
+    v = grade_lesson_answer(h, "100");
+    CHECK_FALSE(v.right);
+    CHECK(v.hint == "the first value is not right (100 read as decimal; write hex numbers with 0x)");
+    CHECK(grade_lesson_answer(h, "256").right);
+    CHECK(grade_lesson_answer(h, "oops").hint == "the first value is not right ('oops' is not a number)");
+}
+
+TEST_CASE("lesson answers: words with alternatives, sets in any order", "[lessons][answer]") {
+    const Exercise w = one("exercise x\n run true\n check exit 0\n answer R/W|RW #PF 0x7\n");
+    CHECK(grade_lesson_answer(w, "r/w pf 7").right);
+    CHECK(grade_lesson_answer(w, "RW #pf 0x7").right);
+    CHECK_FALSE(grade_lesson_answer(w, "U/S pf 0x7").right);
+    const Exercise s = one("exercise x\n run true\n check exit 0\n answer-set 0x1000 0x2000\n");
+    CHECK(s.answer_set);
+    CHECK(grade_lesson_answer(s, "0x2000 0x1000").right);
+    CHECK(grade_lesson_answer(s, "0x1000 0x1000").hint == "0x1000 is not one of them");
+    CHECK(answer_display(w) == "R/W #PF 0x7");
+}
+
+TEST_CASE("check answer: every number of the answer is in the output", "[lessons][answer]") {
+    const Exercise e = one("exercise x\n run true\n check answer\n answer 2M 0x1f yes\n");
+    CHECK(check_output(e, "result 0x1f (2M page)\n", 0, std::nullopt).ok);
+    CHECK(check_output(e, "31 bytes in a 2 MiB page\n", 0, std::nullopt).ok);
+    const CheckResult r = check_output(e, "result 0x1f (4K page)\n", 0, std::nullopt);
+    CHECK_FALSE(r.ok);
+    CHECK(r.why == "check answer: the answer's 2M is not in the output");
+    CHECK(error_of("exercise x\n run true\n check answer\n") == "t.txt:3: exercise x: 'check answer' without an 'answer' line");
+    CHECK(error_of("exercise x\n run true\n check exit 0\n answer 1\n answer 2\n") == "t.txt:5: exercise x has two answer lines");
+}
+
+TEST_CASE("the lessons: every exercise that asks a question has an answer the learner must give", "[lessons][answer]") {
+    const auto l = load_lessons(LESSONS_DIR);
+    REQUIRE(l);
+    // These only show what this machine says (its CPU's TLBs): there is nothing to grade.
+    const std::set<std::string> show_only{"what-your-cpu-says", "measure-your-tlb"};
+    for (const Lesson& lesson : l.value)
+        for (const Exercise& e : lesson.exercises) {
+            INFO(lesson.slug << " " << e.id);
+            CHECK(e.answer.empty() == (show_only.count(e.id) == 1));
+        }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Tests of `vmsim quiz --ask`, the interactive quiz. Usage: ask.sh BUILD_DIR [piped|eof|sigint|tmux]
+# Tests of `vmsim quiz --ask`, the interactive quiz. Usage: ask.sh BUILD_DIR [CASE...]
 #   piped   a whole session from a pipe: hints, a wrong answer with its hint, right answers, 'show'
 #   eof     input ends mid-quiz: a summary line, exit 1, no hang
 #   sigint  Ctrl-C (SIGINT) while waiting for an answer: a summary line, exit 130
+#   reserved  a reserved-bit question (--faults): the slips' hints, then right
 #   tmux    the same under a real terminal (tmux), typed key by key, then Ctrl-C
 set -u
 build=$(cd "${1:?usage: ask.sh BUILD_DIR [CASE...]}" && pwd)
@@ -89,8 +90,22 @@ tmux_case() {
   grep -q '^EXIT=130$' "$work/tmux.rc" 2> /dev/null || fail "tmux: exit status $(cat "$work/tmux.rc" 2> /dev/null)"
 }
 
+reserved() {
+  # A reserved-bit question (--faults): the walk ignoring the reserved bit, then RSVD forgotten,
+  # each with the hint that names the rule, then the right answer.
+  printf '%s\n' 0xf9784949 'pf 0x6' 'pf 0x5' 0xf9a91691 'pf 0x1' 'pf 0x9' > "$work/in"
+  "$vmsim" quiz --levels 2 --seed 6 --faults --count 4 --ask < "$work/in" > "$work/reserved.out" 2>&1
+  local rc=$?
+  [ "$rc" -eq 0 ] || fail "reserved: exit $rc, expected 0 (all answered right in the end)"
+  has "$work/reserved.out" '^4\. supervisor-mode read of 0xf291691$'
+  has "$work/reserved.out" '^  wrong: step 1, the PDE at 0x21000f0 has reserved bit\(s\) 0x200000 set'
+  has "$work/reserved.out" '^  wrong: the right fault, a wrong error-code bit: RSVD=1 \(bit 3\)'
+  has "$work/reserved.out" '^answer  #PF, error code 0x9: reserved bit\(s\) 0x200000 set in the PDE'
+  has "$work/reserved.out" '^score: 3 of 4 right at the first try, 1 after more tries, 0 shown$'
+}
+
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(piped eof sigint tmux)
+[ ${#cases[@]} -gt 0 ] || cases=(piped eof sigint reserved tmux)
 for c in "${cases[@]}"; do
   if [ "$c" = tmux ]; then tmux_case; else "$c"; fi
 done

@@ -1,5 +1,6 @@
 // vmsim quiz: the generator is deterministic and specified, every question's intended answer is
 // what the walker says, and the dumped machine gives the same walks through `vmsim translate`.
+#include "bits.hpp"
 #include "machine_file.hpp"
 #include "quiz.hpp"
 #include "render.hpp"
@@ -116,6 +117,36 @@ TEST_CASE("every mode's problems have each kind of question", "[quiz]") {
         CHECK(kinds.count("non-canonical") == (mode->canonical ? 1u : 0u));
         CHECK(np_levels.size() == mode->level_count);  // not present at every level
         CHECK(page_sizes.size() == (mode->canonical ? 3u : 2u));
+    }
+}
+
+TEST_CASE("the promises: with --huge a question a large page answers, with --faults a fault of each kind", "[quiz]") {
+    // Judged by the walker, not by the generator's bookkeeping.
+    for (const PagingMode* mode : all_modes()) {
+        const std::size_t fault_kinds = mode->canonical ? 4 : 3;  // not present, permission, reserved, #GP
+        for (std::uint64_t seed = 1; seed <= 300; ++seed)
+            for (unsigned count : {1u, 3u, 5u, 8u})
+                for (const Variant& v : VARIANTS) {
+                    const Quiz q = make_quiz({mode, seed, count, v.huge, v.faults});
+                    bool large = false, above_4g = false;
+                    std::set<std::string> kinds;
+                    for (const Question& question : q.questions) {
+                        const Walk w = walk(q.machine, question.va, question.access);
+                        large |= w.ok && w.translation.page_size > bits::PAGE_SIZE;
+                        above_4g |= w.ok && w.translation.pa >> 32;
+                        if (!w.ok)
+                            kinds.insert(w.fault.reason == FaultReason::NotPresent     ? "not present"
+                                         : w.fault.reason == FaultReason::NonCanonical ? "non-canonical"
+                                         : w.fault.reason == FaultReason::ReservedBit  ? "reserved bit"
+                                                                                       : "permission");
+                    }
+                    INFO(fmt::format("{} seed {} count {} huge {} faults {}", mode->key, seed, count, v.huge, v.faults));
+                    const int room = static_cast<int>(count) - 1 - (v.huge ? 1 : 0);  // question 1 is mapped
+                    if (v.huge) CHECK(large);
+                    // 32-bit paging: a 4 MB page above 4 GiB through PSE-36's bits 39:32.
+                    if (v.huge && mode->level[0].pse36 && count >= (v.faults ? 5u : 2u)) CHECK(above_4g);
+                    if (v.faults && static_cast<int>(fault_kinds) <= room) CHECK(kinds.size() == fault_kinds);
+                }
     }
 }
 
