@@ -82,6 +82,14 @@ TEST_CASE("malformed exercise files are refused with the line and the reason", "
     CHECK(error_of("exercise a\n run x\n check exact\nexercise a\n") == "t.txt:4: exercise a appears twice");
     CHECK(error_of("exercise a\n run x\n check sometimes\n").find("unknown check 'sometimes'") != std::string::npos);
     CHECK(error_of("exercise a\n run x\n check all ([\n").find("bad regular expression") != std::string::npos);
+    // fuzz_lessons: a back-reference number past a signed long was undefined behaviour inside
+    // libstdc++'s regex compiler; repetition counts are read the same way.
+    CHECK(error_of("exercise a\n run x\n check has (0)\\1111111111111111111\n") ==
+          "t.txt:3: bad regular expression '(0)\\1111111111111111111': a count or back-reference above 1000");
+    CHECK(error_of("exercise a\n run x\n check has a{1111111111111111111}\n").find("above 1000") != std::string::npos);
+    CHECK(error_of("exercise a\n run x\n check count 2 b{1,5000}\n").find("above 1000") != std::string::npos);
+    CHECK(error_of("exercise a\n run x\n check has x{16}\\\\{99999}\n").find("above 1000") != std::string::npos);
+    CHECK(error_of("exercise a\n run x\n check has ^0x[0-9a-f]{16} +[01]{1,64}$\n").empty());
     CHECK(error_of("exercise a\n run x\n check invariant nice\n") == "t.txt:3: unknown invariant 'nice'");
     CHECK(error_of("exercise a\n run x\n needs luck\n") == "t.txt:3: unknown need 'luck' (root, module, thp)");
     CHECK(error_of("exercise a\n run x\n check exact\n recorded r f\n").find("not 'exact'") != std::string::npos);
