@@ -1,23 +1,14 @@
 #include "markdown_html.hpp"
 
+#include "svg_doc.hpp"
+
 #include <sstream>
 #include <vector>
 
 namespace vmtour {
 
-std::string html_escape(std::string_view s) {
-    std::string out;
-    for (const char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
+// HTML text and attributes escape as SVG's XML does.
+std::string html_escape(std::string_view s) { return svg::escape(s); }
 
 namespace {
 
