@@ -110,17 +110,8 @@ tmux_case() {
   # pane reaches vmsim and the shell lives on to record its exit status.
   tmux -S "$sock" new-session -d -s "$s" -x 80 -y 50 \
     "bash -c 'trap true INT; XDG_STATE_HOME=$work/tmux $vmsim lesson do 3 --dir $src/lessons; echo EXIT=\$? > $work/tmux.rc; sleep 30'"
-  local pane
-  wait_for() {  # wait_for REGEX: until the pane shows it (10 s)
-    for _ in $(seq 100); do
-      pane=$(tmux -S "$sock" capture-pane -p -t "$s" -S -300)
-      grep -Eq -- "$1" <<< "$pane" && return 0
-      sleep 0.1
-    done
-    fail "tmux: the pane never showed /$1/"
-    printf '%s\n' "$pane" | tail -20 | sed 's/^/  | /'
-    return 1
-  }
+  local pane history=300
+  . "$(dirname "${BASH_SOURCE[0]}")/../tmux_wait.sh"
   wait_for '^-- Enter: go on' &&
     tmux -S "$sock" send-keys -t "$s" Enter &&
     wait_for '^answer \(PDE address, PTE address\)>' &&

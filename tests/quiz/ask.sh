@@ -64,17 +64,8 @@ tmux_case() {
   # pane reaches vmsim and the shell lives on to record its exit status.
   tmux -S "$sock" new-session -d -s "$s" -x 100 -y 50 \
     "bash -c 'trap true INT; $vmsim ${quiz[*]} --ask; echo EXIT=\$? > $work/tmux.rc; sleep 30'"
-  local pane
-  wait_for() {  # wait_for REGEX: until the pane shows it (10 s)
-    for _ in $(seq 100); do
-      pane=$(tmux -S "$sock" capture-pane -p -t "$s" -S -200)
-      grep -Eq -- "$1" <<< "$pane" && return 0
-      sleep 0.1
-    done
-    fail "tmux: the pane never showed /$1/"
-    printf '%s\n' "$pane" | tail -20 | sed 's/^/  | /'
-    return 1
-  }
+  local pane history=200
+  . "$(dirname "${BASH_SOURCE[0]}")/../tmux_wait.sh"
   wait_for '^answer>' &&
     tmux -S "$sock" send-keys -t "$s" "${right[0]}" Enter &&
     wait_for '^  right$' &&
