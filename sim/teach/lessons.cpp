@@ -1,6 +1,7 @@
 #include "lessons.hpp"
 
 #include "lesson_answer.hpp"
+#include "line_regex.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -53,40 +54,8 @@ bool is_number(const std::string& s) {
 std::string validate(const ExerciseCheck& c) {
     const auto& a = c.args;
     auto regex_ok = [](const std::string& r) {
-        // libstdc++'s regex compiler reads the number of a repetition count ({N}, {N,M}) or of a
-        // back-reference (\N) into a signed long without a bound: \1111111111111111111 is
-        // undefined behaviour (found by fuzz_lessons), and {N} builds N states. Both are refused
-        // above MAX_NUMBER (the lessons' counts are at most 64; they use no back-references).
-        constexpr unsigned long MAX_NUMBER = 1000;
-        auto number_at = [&](std::size_t j) {  // the digits from j on, saturated past MAX_NUMBER
-            unsigned long n = 0;
-            for (; j < r.size() && r[j] >= '0' && r[j] <= '9' && n <= MAX_NUMBER; ++j)
-                n = n * 10 + static_cast<unsigned long>(r[j] - '0');
-            return n;
-        };
-        bool in_braces = false;
-        for (std::size_t i = 0; i < r.size(); ++i) {
-            unsigned long n = 0;
-            if (r[i] == '\\') {
-                n = number_at(i + 1);  // \N; any other escaped character is not syntax
-                ++i;
-            } else if (r[i] == '{') {
-                in_braces = true;
-                n = number_at(i + 1);
-            } else if (r[i] == '}') {
-                in_braces = false;
-            } else if (r[i] == ',' && in_braces) {
-                n = number_at(i + 1);
-            }
-            if (n > MAX_NUMBER)
-                return fmt::format("bad regular expression '{}': a count or back-reference above {}", r, MAX_NUMBER);
-        }
-        try {
-            std::regex re(r);
-            return std::string();
-        } catch (const std::regex_error& e) {
-            return fmt::format("bad regular expression '{}': {}", r, e.what());
-        }
+        const auto re = LineRegex::compile(r);
+        return re ? std::string() : fmt::format("bad regular expression '{}': {}", r, re.error);
     };
     if (c.kind == "exact") return a.empty() ? "" : "'check exact' takes nothing";
     if (c.kind == "answer") return a.empty() ? "" : "'check answer' takes nothing";

@@ -2,6 +2,7 @@
 #include "lessons.hpp"
 
 #include "lesson_answer.hpp"
+#include "line_regex.hpp"
 
 #include <fmt/format.h>
 #include <regex>
@@ -108,19 +109,20 @@ std::string check_one(const ExerciseCheck& c, const std::string& output, std::op
         for (const auto& p : va_pa_lines(lines, a.size() > 1 ? a[1] : "")) frames.insert(p.pa / 4096);
         return frames.size() == std::stoul(a[0]) ? "" : fmt::format("{} distinct frames, expected {}", frames.size(), a[0]);
     }
-    const std::regex re(c.kind == "count" ? a[1] : a[0]);
+    // validate() compiled it once already; a pattern that does not compile cannot get here.
+    const LineRegex re = LineRegex::compile(c.kind == "count" ? a[1] : a[0]).value;
     if (c.kind == "all") {
         for (std::size_t i = 0; i < lines.size(); ++i)
-            if (!std::regex_match(lines[i], re)) return fmt::format("line {} does not match: {}", i + 1, show(lines[i]));
+            if (!re.match(lines[i])) return fmt::format("line {} does not match: {}", i + 1, show(lines[i]));
         return lines.empty() ? "no output" : "";
     }
     if (c.kind == "has") {
         for (const auto& l : lines)
-            if (std::regex_search(l, re)) return "";
+            if (re.search(l)) return "";
         return "no line has it";
     }
     std::size_t n = 0;  // count
-    for (const auto& l : lines) n += std::regex_match(l, re);
+    for (const auto& l : lines) n += re.match(l);
     return n == std::stoul(a[0]) ? "" : fmt::format("{} matching lines, expected {}", n, a[0]);
 }
 
