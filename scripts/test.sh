@@ -7,23 +7,39 @@
 # share the kernel cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each stage's wall time, printed as it ends and all together at the end (CI's budget is 30 min).
+times=()
+stage_start=$SECONDS
+stage() { # NAME: ends the stage before (if any) and starts NAME
+  if [ -n "${stage_name:-}" ]; then
+    times+=("$(printf '%6d s  %s' $((SECONDS - stage_start)) "$stage_name")")
+    echo "=== $stage_name: $((SECONDS - stage_start)) s"
+  fi
+  stage_name=$1
+  stage_start=$SECONDS
+  [ "$1" = end ] || echo "=== $1"
+}
+trap 'stage end; printf "%s\n" "=== time per stage (total $SECONDS s):" "${times[@]}"' EXIT
+
+stage "setup: the packages"
 bash scripts/setup.sh --all
 
 for preset in default asan; do
-  echo "=== build and test: $preset"
+  stage "build: $preset"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j2
+  stage "ctest: $preset"
   ctest --preset "$preset" -j2
 done
 
-echo "=== the packages on a fresh Debian 12"
+stage "the packages on a fresh Debian 12"
 bash tests/install/run.sh build/default
 
-echo "=== web page: WebAssembly build and headless Chromium"
+stage "web page: WebAssembly build and headless Chromium"
 bash tests/web/run.sh build/default
 
-echo "=== vmlab: the lab's guests"
+stage "vmlab: the lab's guests"
 bash tests/lab/run.sh build/default
 
-echo "=== real-kernel matrix"
+stage "real-kernel matrix"
 bash tests/matrix/run.sh
