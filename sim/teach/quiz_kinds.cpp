@@ -97,7 +97,7 @@ Region cost_region(const PagingMode& mode, bool huge, SplitMix64& rng) {
         std::uint64_t start = rng.below(limit / page) * page;
         if (rng.chance(1, 2)) {
             const unsigned k = static_cast<unsigned>(rng.below(mode.level_count - 1));  // a table of level k+1 ends
-            const std::uint64_t cover = mode.level[k].entry_span();
+            const std::uint64_t cover = std::max(mode.level[k].entry_span(), page);
             start = rng.below(limit / cover) * cover;
             start = start >= 8 * page ? start - (1 + rng.below(8)) * page : start;
         }
