@@ -158,7 +158,7 @@ std::string kind_solution_text(const KindQuiz& q, std::size_t i) {
         for (const LevelCost& l : kind_cost(mode, k.region).levels) {
             const LevelDesc& d = mode.level[l.level];
             out += fmt::format("  {:<5} {:>6} {:<7} each covers {}\n", d.table, l.tables, l.tables == 1 ? "table," : "tables,",
-                               format_size(d.entry_span() * d.entries()));
+                               span_size(d.entry_span() * d.entries()));
         }
         break;
     case QuizKind::Translate: break;

@@ -301,7 +301,7 @@ Parsed<KindVerdict> grade_cost(const KindQuiz& q, std::size_t i, std::string_vie
         std::string spans;
         for (unsigned l = 0; l < mode.level_count; ++l)
             spans += fmt::format("{}{} {}", l ? ", " : "", mode.level[l].table,
-                                 format_size(mode.level[l].entry_span() * mode.level[l].entries()));
+                                 span_size(mode.level[l].entry_span() * mode.level[l].entries()));
         v.hint = fmt::format("too {}: at each level count the tables the region touches; one table covers {}",
                              g.value < want ? "few" : "many", spans);
     }
@@ -389,6 +389,12 @@ std::vector<std::string> decode_explained(const PagingMode& mode, unsigned level
     return out;
 }
 
+std::string span_size(std::uint64_t bytes) {
+    constexpr unsigned peta = 50;
+    if (bytes >> peta && bytes % (std::uint64_t{1} << peta) == 0) return fmt::format("{}P", bytes >> peta);
+    return format_size(bytes);
+}
+
 ModeCost kind_cost(const PagingMode& mode, const Region& r) {
     const Region one[] = {r};
     return table_cost(mode, one);
@@ -455,7 +461,7 @@ std::vector<std::string> kind_hints(const KindQuiz& q, std::size_t i) {
         for (const LevelCost& l : c.levels) {
             const LevelDesc& d = mode.level[l.level];
             out.push_back(fmt::format("a {} covers {}: the region needs {} of them", d.table,
-                                      format_size(d.entry_span() * d.entries()), l.tables));
+                                      span_size(d.entry_span() * d.entries()), l.tables));
         }
         break;
     }

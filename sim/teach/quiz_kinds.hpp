@@ -95,6 +95,8 @@ std::string_view decode_flag_name(unsigned bit);
 // The entry explained one fact a line (P, what it points to, the address bits, the flags): the
 // ladder of `--ask` hints and the solution.
 std::vector<std::string> decode_explained(const PagingMode& mode, unsigned level, std::uint64_t raw);
+// format_size with petabytes too: a PML5 table covers 128P.
+std::string span_size(std::uint64_t bytes);
 // Tables per level for a cost question, top first.
 ModeCost kind_cost(const PagingMode& mode, const Region& r);
 

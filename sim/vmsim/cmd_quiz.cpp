@@ -184,17 +184,18 @@ void setup_quiz(CLI::App& app, Runner& run) {
                 "--answer FILE (exit 0 all right, 1 some wrong, 2 a malformed file), or --ask to answer\n"
                 "at the terminal (exit 130 on Ctrl-C).\n"
                 "\n"
-                "Kinds of question (--kind), each answered one line per question, numbers in any base\n"
-                "(0x1f, 31, 0b11111):\n"
+                "Kinds of question (--kind), answered one line per question, numbers\n"
+                "in any base (0x1f, 31, 0b11111):\n"
                 "  translate  0x1f3a000, 'pf 0x5' or 'gp'\n"
-                "  entry      the entry's physical address, 0x6702ff0; 'none' if the walk never\n"
-                "             reads it (#GP)\n"
-                "  decode     'frame 0x40000000 P RW US PS', 'table 0x1234000 P RW' or 'not present';\n"
-                "             flags P RW US PWT PCD A D PS PAT G XD in any order and case\n"
+                "  entry      the entry's physical address, 0x6702ff0; 'none' if the\n"
+                "             walk never reads it (#GP)\n"
+                "  decode     'frame 0x40000000 P RW US PS', 'table 0x1234000 P RW'\n"
+                "             or 'not present'; flags P RW US PWT PCD A D PS PAT G XD,\n"
+                "             in any order and case\n"
                 "  cost       the tables at every level, the top one included: 6\n"
-                "--huge and --faults shape the machine of translate and entry; --huge also gives cost\n"
-                "regions mapped with large pages. --json is translate's only; --hexdump and\n"
-                "--machine-out need a machine (translate, entry).");
+                "--huge and --faults shape the machine of translate and entry; --huge\n"
+                "also maps some cost regions with large pages. --json is translate's\n"
+                "only; --hexdump and --machine-out need a machine (translate, entry).");
     finish_command(*cmd, "vmsim quiz --levels 4 --seed 7 --huge --faults");
     cmd->callback([o, &run] { run = [o] { return run_quiz(*o); }; });
 }
