@@ -7,6 +7,15 @@ namespace vmtour {
 
 namespace {
 
+// `line` as it is when it fits `width`, else wrapped at spaces, the lines after the first indented.
+std::vector<std::string> wrapped_lines(const std::string& line, std::size_t width, std::string_view indent) {
+    if (display_width(line) <= width) return {line};
+    std::vector<std::string> out;
+    std::istringstream in(wrap(line, width, indent));
+    for (std::string piece; std::getline(in, piece);) out.push_back(piece);
+    return out;
+}
+
 // **bold**, *emphasis*, `code` and [text](link) inside one line.
 std::string inline_spans(std::string_view s, const Style& st) {
     std::string out;
@@ -80,8 +89,16 @@ std::string render_markdown(std::string_view md, const Style& st) {
         const std::string& line = lines[i];
         if (starts(line, "```")) {  // a code block: as written, indented by four
             flush();
-            for (++i; i < lines.size() && !starts(lines[i], "```"); ++i)
-                out += (lines[i].empty() ? "" : "    " + st.paint(lines[i], Color::Dim)) + "\n";
+            // A line too wide for the terminal goes on, indented by four more, on the next
+            // (lessons write their commands to fit; this is for a wide output they quote).
+            for (++i; i < lines.size() && !starts(lines[i], "```"); ++i) {
+                if (lines[i].empty()) {
+                    out += "\n";
+                    continue;
+                }
+                for (const std::string& piece : wrapped_lines(lines[i], TEXT_WIDTH - 4, "    "))
+                    out += "    " + st.paint(piece, Color::Dim) + "\n";
+            }
             continue;
         }
         if (line.empty()) {
@@ -97,9 +114,10 @@ std::string render_markdown(std::string_view md, const Style& st) {
             else out += title + "\n" + std::string(display_width(title), hashes == 1 ? '=' : '-') + "\n";
             continue;
         }
-        if (starts(line, "|")) {  // a table: kept as written
+        if (starts(line, "|")) {  // a table: as written, a row too wide wrapped under itself
             flush();
-            out += inline_spans(line, st) + "\n";
+            const std::string row = inline_spans(line, st);
+            out += (display_width(row) > TEXT_WIDTH ? wrap(row, TEXT_WIDTH, "    ") : row) + "\n";
             continue;
         }
         const std::size_t lead = line.find_first_not_of(' ');

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "quiz.hpp"
+#include "quiz_kinds.hpp"
 
 #include <string>
 
@@ -18,5 +19,10 @@ std::string quiz_command_line(const QuizOptions& o, bool hexdump = false);
 std::string quiz_problem_text(const Quiz& quiz, const std::string& dump, bool hexdump = false);
 // One question's answer: the walk as `vmsim translate` prints it, then "answer  ...".
 std::string quiz_solution_text(const Quiz& quiz, const Walk& w);
+
+// The other kinds of question (quiz_kinds.hpp): the problem (with the machine for `entry`, as
+// quiz_problem_text shows it) and one question's solution, ending in "answer  ...".
+std::string kind_problem_text(const KindQuiz& q, const std::string& dump, bool hexdump = false);
+std::string kind_solution_text(const KindQuiz& q, std::size_t i);
 
 }  // namespace vmtour

@@ -114,6 +114,55 @@ std::vector<std::string> form_names(const Exercise& e) {
     return names;
 }
 
+// A unit the tools print after a number, attached ("4K") or as the next word ("2 MiB").
+bool is_unit(std::string_view w) {
+    static const std::set<std::string> units{"K", "M", "G", "KB", "MB", "GB", "KiB", "MiB", "GiB"};
+    return units.count(std::string(w)) > 0;
+}
+
+// The numbers of an output as the tools print them (0x1f, 31, 4K, 2 MiB), each a whole word: a
+// small answer such as 2 or 0x3 must not be found in "2-level", "1.3", "3K" or "2 MiB" by chance.
+// Words end at spaces and at , ; : = ( ) [ ] { } | / < > " '; a trailing '.' is punctuation. A
+// number directly followed by '-' and a letter is an adjective ("2-level", "64-bit"): not counted.
+// A number with a unit counts as the size only.
+std::set<std::uint64_t> numbers_in_output(const std::string& output) {
+    static const std::string ends = " \t\n\r,;:=()[]{}|/<>\"'";
+    std::vector<std::string> words;
+    std::string cur;
+    for (char c : output + " ") {
+        if (ends.find(c) == std::string::npos) {
+            cur += c;
+            continue;
+        }
+        if (!cur.empty()) words.push_back(std::move(cur));
+        cur.clear();
+    }
+    static const std::regex number_re("(0x[0-9a-fA-F]+|[0-9]+)(K|M|G|KB|MB|GB|KiB|MiB|GiB)?");
+    std::set<std::uint64_t> seen;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        std::string w = words[i];
+        while (!w.empty() && w.back() == '.') w.pop_back();
+        // "0x1000-0x1fff": a range is two numbers; "2-level" is no number.
+        std::vector<std::string> parts;
+        for (std::size_t start = 0;;) {
+            const std::size_t dash = w.find('-', start);
+            parts.push_back(w.substr(start, dash == std::string::npos ? std::string::npos : dash - start));
+            if (dash == std::string::npos) break;
+            start = dash + 1;
+        }
+        for (std::size_t p = 0; p < parts.size(); ++p) {
+            std::smatch m;
+            if (!std::regex_match(parts[p], m, number_re)) continue;
+            if (p + 1 < parts.size() && !parts[p + 1].empty() && std::isalpha(static_cast<unsigned char>(parts[p + 1][0])))
+                continue;  // "2-level", "64-bit"
+            const bool unit_next = parts.size() == 1 && !m[2].matched && i + 1 < words.size() && is_unit(words[i + 1]);
+            const std::string text = m[1].str() + (m[2].matched ? m[2].str() : unit_next ? words[i + 1] : "");
+            if (const auto v = parse_learner_number(text, false)) seen.insert(*v);
+        }
+    }
+    return seen;
+}
+
 }  // namespace
 
 std::optional<std::uint64_t> parse_learner_number(std::string_view text, bool hex_without_prefix) {
@@ -209,17 +258,7 @@ std::string answer_display(const Exercise& e) {
 }
 
 std::string answer_in_output(const Exercise& e, const std::string& output) {
-    // Numbers as the tools print them: 0x1f, 31, 4K, 2 MiB.
-    static const std::regex number_re("\\b(0x[0-9a-fA-F]+|[0-9]+)( ?(KiB|MiB|GiB|K|M|G|KB|MB|GB)\\b)?");
-    std::set<std::uint64_t> seen;
-    for (auto it = std::sregex_iterator(output.begin(), output.end(), number_re); it != std::sregex_iterator(); ++it) {
-        const auto& m = *it;
-        if (const auto v = parse_learner_number(m[1].str(), false)) {
-            seen.insert(*v);
-            if (m[3].matched)
-                if (const auto with = parse_learner_number(m[1].str() + m[3].str(), false)) seen.insert(*with);
-        }
-    }
+    const std::set<std::uint64_t> seen = numbers_in_output(output);
     for (const std::string& t : e.answer)
         for (const std::string& alt : expected_value(t).alternatives) {
             const auto v = parse_learner_number(alt, false);

@@ -32,6 +32,13 @@ private:
     std::uint64_t state_;
 };
 
+// What the questions ask (quiz_kinds.hpp has all but the first):
+//   Translate  an access's physical address, #PF error code or #GP (the default)
+//   Entry      the physical address of the entry the MMU reads at one level of a walk
+//   Decode     a raw entry's meaning: the table or page frame it points to, and its flags
+//   Cost       how many tables mapping a region of virtual memory needs (`vmsim cost`)
+enum class QuizKind { Translate, Entry, Decode, Cost };
+
 struct QuizOptions {
     const PagingMode* mode = nullptr;
     std::uint64_t seed = 1;
@@ -44,6 +51,7 @@ struct QuizOptions {
                             // entry, non-canonical addresses; at least one question of each
                             // fault kind (not present, permission, reserved bit, #GP in
                             // 4/5-level) as far as the count allows after question 1
+    QuizKind kind = QuizKind::Translate;  // make_quiz ignores it; make_kind_quiz reads it
 };
 
 // What the generator meant a question to give, worked out from its own bookkeeping (which

@@ -42,14 +42,17 @@ std::vector<std::string> sections(const std::string& md) {
     return out;
 }
 
-// At most MAX_OUTPUT_LINES lines of `text`, indented by nothing (it is the tool's own output).
-std::string clipped(const std::string& text, const std::string& how_to_see_all) {
+// At most MAX_OUTPUT_LINES lines of `text`, indented by nothing (it is the tool's own output),
+// each wrapped to 80 columns.
+std::string clipped(const std::string& text, const std::string& dir, const std::string& how_to_see_all) {
     std::string out;
     std::size_t lines = 0, pos = 0;
     while (pos < text.size() && lines < MAX_OUTPUT_LINES) {
         std::size_t nl = text.find('\n', pos);
         if (nl == std::string::npos) nl = text.size() - 1;
-        out += text.substr(pos, nl + 1 - pos);
+        // A line wider than the terminal (a recorded file's long comment) goes on, indented.
+        const std::string line = text.substr(pos, nl + 1 - pos);
+        out += display_width(line) > TEXT_WIDTH + (line.back() == '\n') ? wrap(line, TEXT_WIDTH, "    ") : line;
         pos = nl + 1;
         ++lines;
     }
@@ -58,7 +61,10 @@ std::string clipped(const std::string& text, const std::string& how_to_see_all) 
         std::size_t rest = 0;
         for (std::size_t i = pos; i < text.size(); ++i) rest += text[i] == '\n';
         if (text.back() != '\n') ++rest;
-        out += wrap(fmt::format("... {} more lines; all of it: {}", rest, how_to_see_all), TEXT_WIDTH, "    ") + "\n";
+        // The folder and the command on lines of their own: a long folder cannot push them
+        // past 80 columns, and each line can be pasted as it is.
+        out += fmt::format("... {} more lines; all of it:\n", rest) + wrap("    cd " + dir, TEXT_WIDTH, "      ") + "\n" +
+               wrap("    " + how_to_see_all, TEXT_WIDTH, "      ") + "\n";
     }
     return out;
 }
@@ -66,19 +72,18 @@ std::string clipped(const std::string& text, const std::string& how_to_see_all) 
 // The command and its output: run here, or, where this machine cannot run it, the output
 // recorded in the matrix or stored as the expected one.
 void show_command(const Exercise& e, const Lesson& l) {
-    const std::string run_it = fmt::format("cd {} && {}", l.dir, e.run);
     std::cout << "\n" << wrap("$ " + e.run, TEXT_WIDTH, "    ") << "\n";
     if (const std::string need = missing_need(e, l); !need.empty()) {
         std::cout << wrap("(not run here: " + need + ")", TEXT_WIDTH, " ") << "\n";
         if (!e.recorded.empty()) {
             const Recorded& rec = e.recorded.front();
             std::cout << fmt::format("What it printed in the matrix's {} guest ({}):\n", rec.label, rec.file);
-            std::cout << clipped(read_file(fs::path(l.dir) / rec.file), "less " + (fs::path(l.dir) / rec.file).string());
+            std::cout << clipped(read_file(fs::path(l.dir) / rec.file), l.dir, "less " + rec.file);
         }
         return;
     }
     const Ran ran = run_exercise(e, l);
-    std::cout << clipped(ran.output, run_it);
+    std::cout << clipped(ran.output, l.dir, e.run);
 }
 
 enum class End { Right, RightLater, Shown, Seen, Stopped };

@@ -29,6 +29,7 @@ struct QuizCliOptions {
     bool hexdump = false;  // the tables as raw memory (OSTEP's paging homework)
     std::string machine_out;
     std::string answer;  // an answer file to grade ('-': stdin)
+    std::string kind = "translate";
 };
 
 // The same access as `vmsim translate` options.
@@ -74,8 +75,41 @@ void print_json(const QuizCliOptions& o, const Quiz& quiz, const std::string& du
               << "\n";
 }
 
+// --kind entry|decode|cost (quiz_kinds.hpp): the same flow as translate's, without JSON.
+int run_kind_quiz(const QuizCliOptions& o, const QuizOptions& options) {
+    const KindQuiz quiz = make_kind_quiz(options);
+    const bool machine = options.kind == QuizKind::Entry;
+    if (o.json) throw InputError(fmt::format("--json: only --kind translate has JSON output, not {}", o.kind));
+    if (!machine && (o.hexdump || !o.machine_out.empty()))
+        throw InputError(fmt::format("--{}: --kind {} has no machine (translate and entry have one)",
+                                     o.hexdump ? "hexdump" : "machine-out", o.kind));
+    const std::string dump = machine ? dump_machine(quiz.base.machine) : "";
+    if (!o.machine_out.empty()) {
+        std::ofstream out(o.machine_out, std::ios::binary);
+        out << dump;
+        out.close();
+        if (!out) throw InputError(fmt::format("{}: cannot write the machine file", o.machine_out));
+    }
+    const std::string title = quiz_command_line(options, o.hexdump);
+    if (!o.answer.empty()) return grade_kind_file(quiz, o.answer, title, o.solve);
+    const std::string problem = kind_problem_text(quiz, dump, o.hexdump);
+    if (o.ask) return ask_kind_session(quiz, problem);
+    std::cout << problem;
+    if (!o.solve) {
+        std::cout << fmt::format("\nAnswers, with how each is found:\n  {} --solve\n", title);
+        return 0;
+    }
+    for (std::size_t i = 0; i < quiz.questions.size(); ++i)
+        std::cout << "\n"
+                  << wrap(fmt::format("=== {}. {}", i + 1, kind_question_text(quiz, i)), TEXT_WIDTH, "    ") << "\n"
+                  << kind_solution_text(quiz, i);
+    return 0;
+}
+
 int run_quiz(const QuizCliOptions& o) {
     const PagingMode& mode = mode_of(o.levels, mode_2level());
+    if (o.kind != "translate")
+        return run_kind_quiz(o, QuizOptions{&mode, o.seed, o.count, o.huge, o.faults, *parse_quiz_kind(o.kind)});
     Quiz quiz = make_quiz(QuizOptions{&mode, o.seed, o.count, o.huge, o.faults});
     const std::string dump = dump_machine(quiz.machine);
     if (!o.machine_out.empty()) {
@@ -115,6 +149,12 @@ void setup_quiz(CLI::App& app, Runner& run) {
     cmd->add_option("--seed", o->seed, "Which problem: the same seed gives the same problem on every machine (default 1)")
         ->check(unsigned_number());
     cmd->add_option("--count,-n", o->count, "How many addresses (1 to 16, default 5)")->check(CLI::Range(1u, 16u));
+    cmd->add_option("--kind,-k", o->kind,
+                    "What to ask: translate (an access's address or fault; the default), entry (the "
+                    "address of the entry a walk reads at one level: 0xADDRESS or 'none'), decode (a raw "
+                    "entry: 'table 0xADDRESS FLAGS', 'frame 0xADDRESS FLAGS' or 'not present'), cost (how "
+                    "many tables a region needs: a number)")
+        ->check(CLI::IsMember({"translate", "entry", "decode", "cost"}));
     cmd->add_flag("--huge", o->huge,
                   "Add large pages: 4 MB (2-level) or 2 MB, and 1 GB in 4/5-level; at least one question is "
                   "answered by one, and in 2-level one by a 4 MB page above 4 GiB (PSE-36)");
@@ -142,7 +182,20 @@ void setup_quiz(CLI::App& app, Runner& run) {
                 "mapping (sim/teach/quiz.hpp), so a seed means the same problem with every compiler and\n"
                 "library. Solve it, then run the same command with --solve, or grade your answers:\n"
                 "--answer FILE (exit 0 all right, 1 some wrong, 2 a malformed file), or --ask to answer\n"
-                "at the terminal (exit 130 on Ctrl-C).");
+                "at the terminal (exit 130 on Ctrl-C).\n"
+                "\n"
+                "Kinds of question (--kind), answered one line per question, numbers\n"
+                "in any base (0x1f, 31, 0b11111):\n"
+                "  translate  0x1f3a000, 'pf 0x5' or 'gp'\n"
+                "  entry      the entry's physical address, 0x6702ff0; 'none' if the\n"
+                "             walk never reads it (#GP)\n"
+                "  decode     'frame 0x40000000 P RW US PS', 'table 0x1234000 P RW'\n"
+                "             or 'not present'; flags P RW US PWT PCD A D PS PAT G XD,\n"
+                "             in any order and case\n"
+                "  cost       the tables at every level, the top one included: 6\n"
+                "--huge and --faults shape the machine of translate and entry; --huge\n"
+                "also maps some cost regions with large pages. --json is translate's\n"
+                "only; --hexdump and --machine-out need a machine (translate, entry).");
     finish_command(*cmd, "vmsim quiz --levels 4 --seed 7 --huge --faults");
     cmd->callback([o, &run] { run = [o] { return run_quiz(*o); }; });
 }

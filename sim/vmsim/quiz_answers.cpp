@@ -153,3 +153,112 @@ int ask_session(const Quiz& quiz, const std::string& problem) {
 }
 
 }  // namespace vmtour::cli
+
+namespace vmtour::cli {
+
+int grade_kind_file(const KindQuiz& quiz, const std::string& file, const std::string& title, bool solve) {
+    const std::string name = file == "-" ? "<stdin>" : file;
+    auto text = read_input(file, "answer file");
+    if (!text) throw InputError(text.error);
+    const auto graded = grade_kind_answer_text(quiz, text.value, name);
+    if (!graded) throw InputError(graded.error);
+    const std::size_t n = quiz.questions.size();
+    std::size_t right = 0;
+    std::string body;
+    for (std::size_t i = 0; i < n; ++i) {
+        const KindGraded& g = graded.value[i];
+        right += g.verdict.right;
+        const std::string head = fmt::format("  {}. {:<5}  {}", i + 1, g.verdict.right ? "right" : "wrong", g.given);
+        body += wrap(fmt::format("{}  ({})", head, kind_question_text(quiz, i)), TEXT_WIDTH, "           ") + "\n";
+        if (g.verdict.right) continue;
+        body += "     " + (wrap("hint: " + g.verdict.hint, 75, "           ") + "\n");
+        if (solve) body += "\n" + kind_solution_text(quiz, i) + "\n";
+    }
+    std::cout << fmt::format("{}\nanswers from {}\n\n{}\nscore: {} of {} right\n", title, name, body, right, n);
+    if (right < n && !solve)
+        std::cout << fmt::format("Hints name what is wrong in each answer; the solutions:\n  {} \\\n    --answer {} "
+                                 "--solve\n",
+                                 title, file);
+    return right == n ? 0 : EXIT_FAULT;
+}
+
+namespace {
+
+const char* const KIND_PROMPT[] = {
+    "",
+    "Answer each question with the entry's physical address (0x...) or 'none'.\n",
+    "Answer each question with 'table 0xADDRESS FLAGS', 'frame 0xADDRESS FLAGS'\nor 'not present'.\n",
+    "Answer each question with a number of tables.\n",
+};
+
+End ask_kind_one(const KindQuiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
+    const std::vector<std::string> hints = kind_hints(quiz, i);
+    std::size_t next_hint = 0;
+    first_try = true;
+    std::cout << wrap(fmt::format("\n{}. {}", i + 1, kind_question_text(quiz, i)), TEXT_WIDTH, "   ") << "\n";
+    for (;;) {
+        std::cout << "answer> " << std::flush;
+        const auto line = in.next();
+        if (!line) return End::Stopped;
+        if (!in.terminal()) std::cout << *line << "\n";
+        std::string cmd = *line;
+        std::erase_if(cmd, [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
+        if (cmd.empty()) continue;
+        if (cmd == "quit" || cmd == "q") return End::Stopped;
+        if (cmd == "hint" || cmd == "h" || cmd == "?") {
+            first_try = false;
+            if (next_hint + 1 >= hints.size()) {
+                std::cout << "  no more hints before the answer: type 'show' to see it\n";
+                continue;
+            }
+            std::cout << "  " << (wrap(fmt::format("hint {}: {}", next_hint + 1, hints[next_hint]), 78, "    ") + "\n");
+            ++next_hint;
+            continue;
+        }
+        if (cmd == "show" || cmd == "skip") {
+            std::cout << "\n" << kind_solution_text(quiz, i);
+            return End::Shown;
+        }
+        const auto v = grade_kind_answer(quiz, i, *line);
+        if (!v) {
+            std::cout << "  " << (wrap(v.error + "; or 'hint', 'show', 'quit'", 78, "  ") + "\n");
+            continue;
+        }
+        if (v.value.right) {
+            std::cout << "  right\n\n" << kind_solution_text(quiz, i);
+            return End::Right;
+        }
+        first_try = false;
+        std::cout << "  " << (wrap("wrong: " + v.value.hint, 78, "    ") + "\n");
+    }
+}
+
+}  // namespace
+
+int ask_kind_session(const KindQuiz& quiz, const std::string& problem) {
+    catch_sigint();
+    const std::size_t n = quiz.questions.size();
+    std::cout << problem << "\n"
+              << KIND_PROMPT[static_cast<int>(quiz.options.kind)]
+              << "'hint' shows the next hint, 'show' the solution, 'quit' stops.\n";
+    LineReader in;
+    Tally t;
+    for (std::size_t i = 0; i < n; ++i) {
+        bool first = true;
+        const End e = ask_kind_one(quiz, i, in, first);
+        if (e == End::Stopped) {
+            std::cout << "\n"
+                      << fmt::format("{} at question {} of {}; {}\n", sigint_caught() ? "interrupted" : "stopped", i + 1,
+                                     n, summary(t, n));
+            return sigint_caught() ? 130 : EXIT_FAULT;
+        }
+        ++t.done;
+        if (e == End::Shown) ++t.skipped;
+        else if (first) ++t.first_try;
+        else ++t.later;
+    }
+    std::cout << "\n" << summary(t, n) << "\n";
+    return t.first_try + t.later == n ? 0 : EXIT_FAULT;
+}
+
+}  // namespace vmtour::cli

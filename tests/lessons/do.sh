@@ -7,6 +7,8 @@
 #            recorded in the matrix instead of a run
 #   sigint   Ctrl-C while waiting for an answer: exit 130, progress kept
 #   tmux     the same under a real terminal (tmux), typed key by key, then Ctrl-C
+#   widths   every lesson from start to end ('show' for every answer): every line it prints fits
+#            80 columns (display width: tests/golden/width.py)
 set -u
 build=$(cd "${1:?usage: do.sh BUILD_DIR [CASE...]}" && pwd)
 shift
@@ -88,7 +90,8 @@ module() {
   has "$work/module.out" '^\(not run here: needs '
   has "$work/module.out" "^What it printed in the matrix's 2level guest \\(recorded/2level/vmalloc.txt\\):$"
   has "$work/module.out" '^Vmalloc: VA=0x[0-9a-f]+ -> PA=0x[0-9a-f]+$'
-  has "$work/module.out" '^\.\.\. [0-9]+ more lines; all of it: less'
+  has "$work/module.out" '^\.\.\. [0-9]+ more lines; all of it:$'
+  has "$work/module.out" '^    less recorded/'
 }
 
 sigint() {
@@ -132,8 +135,23 @@ tmux_case() {
     fail "tmux: the progress file does not hold the first exercise"
 }
 
+widths() {
+  local dir n count=0
+  for dir in "$src"/lessons/[0-9][0-9]-*/; do
+    n=$(basename "$dir")
+    n=$((10#${n%%-*}))
+    # Enter through the text, 'show' for every question: every line the session can print.
+    yes show | head -400 | do_lesson "widths-$n" "$n" > "$work/widths-$n.out" 2>&1
+    grep -q '^exercise 1 of ' "$work/widths-$n.out" || { fail "widths: lesson $n asked nothing"; continue; }
+    python3 "$src/tests/golden/width.py" "$work/widths-$n.out" | grep -v '^width:' | sed 's/^/FAIL widths: /'
+    python3 "$src/tests/golden/width.py" "$work/widths-$n.out" > /dev/null || fails=$((fails + 1))
+    count=$((count + 1))
+  done
+  [ "$count" -ge 11 ] || fail "widths: $count lessons, expected at least 11"
+}
+
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(piped resume module sigint tmux)
+[ ${#cases[@]} -gt 0 ] || cases=(piped resume module sigint widths tmux)
 for c in "${cases[@]}"; do
   if [ "$c" = tmux ]; then tmux_case; else "$c"; fi
 done

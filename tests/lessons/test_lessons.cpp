@@ -285,6 +285,27 @@ TEST_CASE("check answer: every number of the answer is in the output", "[lessons
     CHECK(error_of("exercise x\n run true\n check exit 0\n answer 1\n answer 2\n") == "t.txt:5: exercise x has two answer lines");
 }
 
+TEST_CASE("check answer: a small number is found only as a whole word, in any base", "[lessons][answer]") {
+    const Exercise two = one("exercise x\n run true\n check answer\n answer 2 12K\n");
+    // Not by chance inside other words: an adjective, a decimal fraction, a size, a bigger number.
+    CHECK_FALSE(check_output(two, "32-bit paging (2-level): 12K of tables\n", 0, std::nullopt).ok);
+    CHECK_FALSE(check_output(two, "1.2 times 12K\n", 0, std::nullopt).ok);
+    CHECK_FALSE(check_output(two, "12K in 2K pages\n", 0, std::nullopt).ok);
+    CHECK_FALSE(check_output(two, "12K, a 2 MiB page\n", 0, std::nullopt).ok);
+    CHECK_FALSE(check_output(two, "12K at 0x2000\n", 0, std::nullopt).ok);
+    // As a whole word, in any base, next to punctuation.
+    CHECK(check_output(two, "2 tables, 12K\n", 0, std::nullopt).ok);
+    CHECK(check_output(two, "tables: 0x2 (12K).\n", 0, std::nullopt).ok);
+    CHECK(check_output(two, "PT=2; 12 KiB\n", 0, std::nullopt).ok);
+    const Exercise seven = one("exercise x\n run true\n check answer\n answer pf 0x7\n");
+    CHECK(check_output(seven, "error code 7 [P W/R U/S]\n", 0, std::nullopt).ok);
+    CHECK_FALSE(check_output(seven, "error code 0x17\n", 0, std::nullopt).ok);
+    CHECK_FALSE(check_output(seven, "index 0x7-th\n", 0, std::nullopt).ok);
+    // A range is two numbers.
+    const Exercise range = one("exercise x\n run true\n check answer\n answer 0xc0000000\n");
+    CHECK(check_output(range, "0xc0000000-0xffffffff  kernel\n", 0, std::nullopt).ok);
+}
+
 TEST_CASE("the lessons: every exercise that asks a question has an answer the learner must give", "[lessons][answer]") {
     const auto l = load_lessons(LESSONS_DIR);
     REQUIRE(l);

@@ -5,6 +5,8 @@
 #   sigint  Ctrl-C (SIGINT) while waiting for an answer: a summary line, exit 130
 #   reserved  a reserved-bit question (--faults): the slips' hints, then right
 #   tmux    the same under a real terminal (tmux), typed key by key, then Ctrl-C
+#   kinds   --kind entry, decode and cost: a hint, a wrong answer with its hint, a malformed
+#           one, then the right answer (from --solve), and the summary
 set -u
 build=$(cd "${1:?usage: ask.sh BUILD_DIR [CASE...]}" && pwd)
 shift
@@ -95,8 +97,32 @@ reserved() {
   has "$work/reserved.out" '^score: 3 of 4 right at the first try, 1 after more tries, 0 shown$'
 }
 
+kinds() {
+  local kind args rc
+  for kind in entry decode cost; do
+    args=(quiz --kind "$kind" --levels 4 --seed 3 --count 2)
+    mapfile -t right < <("$vmsim" "${args[@]}" --solve | sed -n 's/^answer  \([^(]*[^ (]\).*/\1/p')
+    [ ${#right[@]} -eq 2 ] || { fail "$kind: expected 2 answers from --solve, got ${#right[@]}"; continue; }
+    printf '%s\n' hint 'frame 0x1000 P' 'what' "${right[0]}" "${right[1]}" > "$work/in"
+    [ "$kind" = decode ] || sed -i 's/^frame 0x1000 P$/0x1000/' "$work/in"
+    "$vmsim" "${args[@]}" --ask < "$work/in" > "$work/$kind.out" 2>&1
+    rc=$?
+    [ "$rc" -eq 0 ] || fail "$kind: exit $rc, expected 0 (all answered right in the end)"
+    has "$work/$kind.out" '^1\. '
+    has "$work/$kind.out" '^  hint 1: '
+    has "$work/$kind.out" '^  wrong: '
+    has "$work/$kind.out" "^  .*'what'"
+    has "$work/$kind.out" '^  right$'
+    has "$work/$kind.out" "^answer  ${right[1]}"
+    has "$work/$kind.out" '^score: 1 of 2 right at the first try, 1 after more tries, 0 shown$'
+  done
+  has "$work/entry.out" '^  wrong: not in the PDPT the walk reads'
+  has "$work/decode.out" '^  wrong: bit 7 \(PS\) is clear: this PDPTE points to a PD; not the address'
+  has "$work/cost.out" '^  wrong: too many: at each level count the tables'
+}
+
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(piped eof sigint reserved tmux)
+[ ${#cases[@]} -gt 0 ] || cases=(piped eof sigint reserved kinds tmux)
 for c in "${cases[@]}"; do
   if [ "$c" = tmux ]; then tmux_case; else "$c"; fi
 done

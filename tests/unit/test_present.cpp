@@ -2,6 +2,7 @@
 // permission fault reached, 80-column wrapping, did-you-mean.
 #include "cli_text.hpp"
 #include "fixture.hpp"
+#include "markdown.hpp"
 #include "render.hpp"
 #include "text.hpp"
 
@@ -62,6 +63,31 @@ TEST_CASE("wrap keeps every line within the width and counts UTF-8 code points, 
     const std::string w = wrap(text, 70, "  ");
     CHECK(w == long_line + " " + long_line + "\n  " + long_line);
     CHECK(wrap("#PF  two spaces stay", 80) == "#PF  two spaces stay");
+}
+
+TEST_CASE("Markdown tables and code keep their lines, and a line wider than 80 columns is wrapped", "[text][markdown]") {
+    const std::string row = "| `MOV to CR3`, PCIDE=1 | those of the new PCID (CR3 bits 11:0), except global; none if bit 63 is set |";
+    const std::string code = "echo snapshot vmalloc > /proc/pagetable && cat /proc/pagetable > vmalloc.machine # and more";
+    const std::string md = "| a | b |\n" + row + "\n\n```\n" + code + "\nshort line\n```\n";
+    const Style plain;
+    const std::string out = render_markdown(md, plain);
+    std::string words;
+    std::size_t lines = 0;
+    for (std::size_t pos = 0; pos < out.size();) {
+        const std::size_t nl = out.find('\n', pos);
+        const std::string line = out.substr(pos, nl - pos);
+        INFO(line);
+        CHECK(display_width(line) <= 80);
+        words += line + " ";
+        pos = nl + 1;
+        ++lines;
+    }
+    CHECK(out.rfind("| a | b |\n", 0) == 0);             // a row that fits stays as written
+    CHECK(out.find("    short line\n") != std::string::npos);
+    CHECK(out.find("\n    none if bit 63 is set |\n") != std::string::npos);  // wrapped, indented
+    CHECK(out.find("\n        vmalloc.machine # and more\n") != std::string::npos);
+    CHECK(lines == 7);  // a row, the wide row in 2, a blank, the wide code in 2, the short line
+    for (const char* w : {"PCIDE=1", "global;", "/proc/pagetable", "more"}) CHECK(words.find(w) != std::string::npos);
 }
 
 TEST_CASE("did-you-mean suggests a close command or option and nothing for a far one", "[cli]") {
