@@ -26,7 +26,7 @@ export NODE_PATH=/usr/share/nodejs
 version=$(sed -n 's/^project(vmtour VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
 sources=(
   "$root"/sim/machine/{parse,mode,physmem,walk,walk_fast,builder,machine_file,examples,tlb,tlb_geometry,trace,cpuid_tlb}.cpp
-  "$root"/sim/teach/{cost,memmap,quiz,grade,model_walk,grade_cases,quiz_grade,lessons,lessons_check,line_regex,lesson_answer}.cpp
+  "$root"/sim/teach/{cost,memmap,quiz,quiz_kinds,quiz_kind_grade,grade,model_walk,grade_cases,quiz_grade,lessons,lessons_check,line_regex,lesson_answer}.cpp
   "$root"/sim/present/{render,text,svg_doc,svg_walk,svg_map,quiz_text,input_words,markdown,markdown_html,tlb_render,cli_text}.cpp
   "$root"/formats/{report,report_parse}.cpp
   # The command line, without its main(): the page runs lessons' commands through run_vmsim.
