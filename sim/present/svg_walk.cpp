@@ -109,11 +109,27 @@ private:
         doc_.text(X0, 58, fmt::format("{} on the {}", mode_.title, m_.name), 15);
     }
 
+    // The address as its fields, as the walk used them: with a large page the lower levels'
+    // index bits are part of the offset (SDM 4.3, 4.4.2, 4.5.4: a PS=1 entry maps bits
+    // shift-1..0 of the address straight into the page), so they are drawn as one offset field.
+    std::vector<AddressField> fields() const {
+        std::vector<AddressField> all = split_address(mode_, w_.va);
+        if (w_.step_count == 0) return all;
+        const Step& last = w_.steps[w_.step_count - 1];
+        if (last.kind != StepKind::Leaf || last.level + 1 >= mode_.level_count) return all;
+        const unsigned bits = mode_.level[last.level].shift;
+        std::vector<AddressField> out;
+        for (const AddressField& f : all)
+            if (f.lo >= bits) out.push_back(f);
+        out.push_back({"offset", bits - 1, 0, w_.va & ((std::uint64_t{1} << bits) - 1)});
+        return out;
+    }
+
     // The address as its fields, each as wide as its bits; bit numbers above the edges.
     void address() {
         const unsigned top = mode_.canonical ? 63 : mode_.va_bits - 1;
         const double per_bit = SPAN / (top + 1);
-        for (const AddressField& f : split_address(mode_, w_.va)) {
+        for (const AddressField& f : fields()) {
             const double x = X0 + (top - f.hi) * per_bit, wdt = (f.hi - f.lo + 1) * per_bit;
             const int level = level_of(f);
             const bool sign = f.name == "sign extension";
@@ -219,13 +235,9 @@ private:
         doc_.rect(x, ry, box_w_, ROW_H, Style{std::string(svg::OFFSET_COLOUR), "#222", outline_width(sh) + 0.5, ""});
         doc_.mono(cx, ry + 22, fmt::format("+ {:#x}", offset), 13, "middle");
         doc_.mono(cx, ry + 44, hex(t.pa), 14, "middle", R"(font-weight="bold")");
-        // The offset (and, in a large page, the lower levels' index bits) goes straight to the frame.
+        // The offset (in a large page, with the lower levels' index bits) goes straight to the frame.
         doc_.arrow(offset_.x + offset_.w / 2, BAR_Y + BAR_H, cx, ry - 2,
                    Style{"none", "#222", 2.5, R"(stroke-dasharray="7 4")"});
-        for (unsigned l = t.leaf_level + 1; l < mode_.level_count; ++l)
-            if (auto it = field_.find(l); it != field_.end())
-                doc_.arrow(it->second.x + it->second.w / 2, BAR_Y + BAR_H, cx, ry - 2,
-                           Style{"none", "#555", 1.5, R"(stroke-dasharray="3 3")"});
         doc_.text(X0, 640, fmt::format("physical address = {:#x} + {:#x} = {:#x}", t.pa - offset, offset, t.pa), 24,
                   "start", R"(font-weight="bold")");
         std::string note = fmt::format("{} page; {}, {}, {}", format_size(t.page_size),
