@@ -6,6 +6,7 @@
 #include "common.hpp"
 #include "lesson_answer.hpp"
 #include "lesson_common.hpp"
+#include "lesson_lab.hpp"
 #include "lesson_progress.hpp"
 #include "line_reader.hpp"
 #include "markdown.hpp"
@@ -14,6 +15,8 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
+#include <map>
+#include <optional>
 
 namespace vmtour::cli {
 
@@ -69,10 +72,18 @@ std::string clipped(const std::string& text, const std::string& dir, const std::
     return out;
 }
 
-// The command and its output: run here, or, where this machine cannot run it, the output
-// recorded in the matrix or stored as the expected one.
-void show_command(const Exercise& e, const Lesson& l) {
+// The command and its output: run here; or, for the module's exercises with --lab, what it
+// printed in the lab's guests; or, where this machine cannot run it, the output recorded in the
+// matrix or stored as the expected one.
+void show_command(const Exercise& e, const Lesson& l, const std::vector<LabOutput>* lab) {
     std::cout << "\n" << wrap("$ " + e.run, TEXT_WIDTH, "    ") << "\n";
+    if (lab) {
+        for (const LabOutput& o : *lab) {
+            std::cout << fmt::format("In the lab's {} guest (exit {}):\n", o.mode, o.status);
+            std::cout << clipped(o.output, l.dir, "vmlab --mode " + o.mode + " -- sh -c '" + e.run + "'");
+        }
+        return;
+    }
     if (const std::string need = missing_need(e, l); !need.empty()) {
         std::cout << wrap("(not run here: " + need + ")", TEXT_WIDTH, " ") << "\n";
         if (!e.recorded.empty()) {
@@ -99,7 +110,7 @@ std::string_view result_word(End e) {
 
 class Session {
 public:
-    Session(const Lesson& l, LineReader& in) : l_(l), in_(in) {}
+    Session(const Lesson& l, LineReader& in, bool lab) : l_(l), in_(in), lab_(lab) {}
 
     // nullopt: the learner stopped (EOF, 'quit', Ctrl-C).
     std::optional<std::string> read(std::string_view prompt) {
@@ -121,7 +132,7 @@ public:
                   << wrap(e.ask, TEXT_WIDTH) << "\n";
         if (e.answer.empty()) {
             if (!read("(nothing to type: Enter runs it) ")) return End::Stopped;
-            show_command(e, l_);
+            show(e);
             return End::Seen;
         }
         const std::string prompt = e.form.empty() ? "answer> " : fmt::format("answer ({})> ", e.form);
@@ -139,13 +150,13 @@ public:
             }
             if (word == "show" || word == "skip") {
                 std::cout << wrap("  the answer: " + answer_display(e), TEXT_WIDTH, "    ") << "\n";
-                show_command(e, l_);
+                show(e);
                 return End::Shown;
             }
             const LessonVerdict v = grade_lesson_answer(e, *line);
             if (v.right) {
                 std::cout << "  right\n";
-                show_command(e, l_);
+                show(e);
                 return first ? End::Right : End::RightLater;
             }
             first = false;
@@ -154,8 +165,31 @@ public:
     }
 
 private:
+    // The command's output. With --lab, the first module exercise boots the guests for all of
+    // the lesson's module exercises (one boot per mode); if the lab fails, its line is shown and
+    // the session goes on with the recorded outputs.
+    void show(const Exercise& e) {
+        const std::vector<LabOutput>* from_lab = nullptr;
+        if (lab_ && lab_runs(e)) {
+            if (!lab_outputs_) {
+                try {
+                    lab_outputs_ = run_lab_exercises(l_);
+                } catch (const InputError& err) {
+                    std::cout << wrap(fmt::format("(--lab: {}; the recorded outputs instead)", err.what()), TEXT_WIDTH, " ")
+                              << "\n";
+                    lab_ = false;
+                }
+            }
+            if (lab_)
+                if (auto it = lab_outputs_->find(e.id); it != lab_outputs_->end()) from_lab = &it->second;
+        }
+        show_command(e, l_, from_lab);
+    }
+
     const Lesson& l_;
     LineReader& in_;
+    bool lab_;
+    std::optional<std::map<std::string, std::vector<LabOutput>>> lab_outputs_;
 };
 
 int run_do(const LessonOptions& o) {
@@ -165,7 +199,7 @@ int run_do(const LessonOptions& o) {
     if (o.again) done.clear();
     catch_sigint();
     LineReader in;
-    Session s(l, in);
+    Session s(l, in, o.lab);
     std::cout << fmt::format("lesson {}: {}\n", l.number, l.title)
               << wrap("Type each answer and Enter (numbers in any base: 0x4c, 76, 0b1001100; sizes as "
                       "4K or 2M). 'hint' gives the command that answers it, 'show' the answer, 'quit' "
@@ -252,10 +286,14 @@ void setup_lesson_do(CLI::App& lesson, std::shared_ptr<LessonOptions> o, Runner&
     auto* cmd = lesson.add_subcommand("do", "Work through lesson N: read it, answer each exercise, see it graded");
     cmd->add_option("N", o->which, "Lesson number or folder name")->required();
     cmd->add_flag("--again", o->again, "Ask every exercise, also those done before");
-    cmd->footer("Answers: numbers in any base (0x4c, 76, 0b1001100), sizes as 4K or 2M, words in any\n"
-                "case. Progress: $XDG_STATE_HOME/vmtour/lessons (default ~/.local/state/vmtour);\n"
-                "`vmsim lesson list` shows it. Exit 0 all answered right, 1 some shown or stopped\n"
-                "early, 2 bad input, 130 on Ctrl-C. Works with answers piped in.");
+    cmd->add_flag("--lab", o->lab,
+                  "Run the exercises that need the kernel module in the lab's QEMU guests (vmlab), in the "
+                  "modes each names, instead of showing their recorded outputs");
+    cmd->footer("Answers: numbers in any base (0x4c, 76, 0b1001100), sizes as 4K or 2M, words in\n"
+                "any case. Progress: $XDG_STATE_HOME/vmtour/lessons (default\n"
+                "~/.local/state/vmtour); `vmsim lesson list` shows it. Exit 0 all answered right,\n"
+                "1 some shown or stopped early, 2 bad input, 130 on Ctrl-C. Works with answers\n"
+                "piped in.");
     finish_command(*cmd, "vmsim lesson do 1");
     cmd->callback([o, &run] { run = [o] { return run_do(*o); }; });
 }

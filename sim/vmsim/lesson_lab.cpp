@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <sstream>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,6 +55,41 @@ std::string guest_script(const Lesson& l, const std::vector<const Exercise*>& ex
     return s;
 }
 
+// Runs ARGV with its stdout on /dev/null and its stderr both passed on to ours (vmlab's progress:
+// a download, a build of the guest's programs, which can take minutes) and kept in `err` (its
+// last line says what failed). Returns the wait status, or -1 if it could not start.
+int run_passing_stderr(const std::vector<std::string>& argv, std::string& err) {
+    int pipe_fd[2];
+    if (pipe(pipe_fd) != 0) return -1;
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    std::fflush(stdout);
+    const pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {  // the child: only async-signal-safe calls until exec
+        const int null_fd = open("/dev/null", O_WRONLY);
+        if (null_fd < 0 || dup2(null_fd, STDOUT_FILENO) < 0 || dup2(pipe_fd[1], STDERR_FILENO) < 0) _exit(127);
+        close(pipe_fd[0]);
+        execvp(args[0], args.data());
+        _exit(127);
+    }
+    close(pipe_fd[1]);
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = read(pipe_fd[0], buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        err.append(buf, static_cast<std::size_t>(n));
+        std::fwrite(buf, 1, static_cast<std::size_t>(n), stderr);
+    }
+    close(pipe_fd[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return -1;
+    return status;
+}
+
 }  // namespace
 
 bool lab_runs(const Exercise& e) { return std::find(e.needs.begin(), e.needs.end(), "module") != e.needs.end(); }
@@ -69,14 +105,14 @@ std::map<std::string, std::vector<LabOutput>> run_lab_exercises(const Lesson& l)
         char templ[] = "/tmp/vmsim-lab.XXXXXX";
         if (!mkdtemp(templ)) throw InputError("cannot make a temporary folder in /tmp");
         const fs::path tmp = templ;
-        const fs::path script = tmp / "exercises.sh", results = tmp / "out", log = tmp / "vmlab.err";
+        const fs::path script = tmp / "exercises.sh", results = tmp / "out";
         std::ofstream(script) << guest_script(l, exercises);
-        const std::string cmd = fmt::format("'{}' --mode {} --in '{}' --out '{}' -- sh /lab/exercises.sh >/dev/null 2>'{}'",
-                                            vmlab, mode, script.string(), results.string(), log.string());
+        const std::vector<std::string> argv = {vmlab,           "--mode", mode,  "--in", script.string(),
+                                               "--out",         results.string(), "--", "sh",  "/lab/exercises.sh"};
         std::fputs(fmt::format("  (booting the lab's {} guest: vmlab --mode {})\n", mode, mode).c_str(), stdout);
         std::fflush(stdout);
-        const int rc = std::system(cmd.c_str());
-        const std::string err = read_text(log);
+        std::string err;
+        const int rc = run_passing_stderr(argv, err);
         if (rc != 0) {
             std::error_code ec;
             fs::remove_all(tmp, ec);
