@@ -32,6 +32,27 @@ inline constexpr Mode MODES[] = {
     {"5level", "amd64", "amd64", "qemu-system-x86_64", "max", "hugepagesz=1G hugepages=1", 3072},
 };
 
+// The kernel series: Debian 12's own 6.1 (the default), or the 6.12 of bookworm-backports, which
+// Debian builds for amd64 only (its i386 index has no 6.12 kernel: checked in lab/fetch.sh's
+// apt state), so 6.12 boots 4level and 5level.
+inline constexpr std::string_view SERIES[] = {"6.1", "6.12"};
+
+inline bool known_series(std::string_view s) {
+    for (std::string_view each : SERIES)
+        if (each == s) return true;
+    return false;
+}
+
+inline bool series_has(const Mode& m, std::string_view series) { return series == "6.1" || m.arch == "amd64"; }
+
+// The cache's name of the kernel that boots `m` in `series` (lab/common.sh): Debian's flavour for
+// 6.1, FLAVOUR-6.12 for 6.12 (kernels/NAME, lab/NAME).
+inline std::string kernel_name(const Mode& m, std::string_view series) {
+    std::string name(m.flavour);
+    if (series != "6.1") name += "-" + std::string(series);
+    return name;
+}
+
 // The mode called `name`, or nullptr.
 inline const Mode* find_mode(std::string_view name) {
     for (const Mode& m : MODES)
