@@ -113,7 +113,7 @@ main() {
 	done
 	table
 	while read -r row secs; do
-		printf 'boot %-7s %5.1f s\n' "$row" "$secs"
+		printf 'boot %-11s %5.1f s\n' "$row" "$secs"
 	done <"$RUN/times"
 	printf 'matrix: fetch+build %.1f s, boots (in parallel) %.1f s, total %.1f s\n' \
 		"$(echo "$t1 - $T0" | bc)" "$(echo "$t2 - $t1" | bc)" "$(echo "$(date +%s.%N) - $T0" | bc)"
