@@ -88,7 +88,12 @@ std::string cache_dir() {
     return home + "/.cache/vmtour";
 }
 
-std::string kernel_of(const std::string& kernel) { return fmt::format("{}/kernels/{}/vmlinuz", cache_dir(), kernel); }
+std::string kernel_of(const std::string& kernel, bool pvh) {
+    const std::string unpacked = fmt::format("{}/kernels/{}/vmlinux.pvh", cache_dir(), kernel);
+    std::error_code ec;
+    if (pvh && fs::is_regular_file(unpacked, ec)) return unpacked;
+    return fmt::format("{}/kernels/{}/vmlinuz", cache_dir(), kernel);
+}
 std::string initrd_of(const std::string& kernel) { return fmt::format("{}/lab/{}/initrd.gz", cache_dir(), kernel); }
 std::string kernel_version(const std::string& kernel) {
     return first_line(fmt::format("{}/kernels/{}/version", cache_dir(), kernel));

@@ -20,7 +20,9 @@ int list_cache();
 int clean_cache();
 
 // What lets the lab boot the kernel called `kernel` (kernel_name()): its image and initramfs.
-std::string kernel_of(const std::string& kernel);
+// The image QEMU boots: the unpacked kernel for a PVH boot (lab/fetch.sh) when `pvh` and the
+// cache has it, else the bzImage.
+std::string kernel_of(const std::string& kernel, bool pvh);
 std::string initrd_of(const std::string& kernel);
 std::string kernel_version(const std::string& kernel);
 

@@ -136,7 +136,7 @@ std::vector<std::string> qemu_args(const GuestOptions& o, const fs::path& tmp, b
     // self-tests are off to save boot time.
     std::string append = fmt::format("console=ttyS0 quiet panic=-1 cryptomgr.notests no_timer_check {}", m.args);
     if (!o.append.empty()) append += " " + o.append;
-    a.insert(a.end(), {"-kernel", kernel_of(kernel_of_guest(o)), "-initrd", (tmp / "initrd").string(), "-append", append});
+    a.insert(a.end(), {"-kernel", kernel_of(kernel_of_guest(o), m.pvh), "-initrd", (tmp / "initrd").string(), "-append", append});
     return a;
 }
 
