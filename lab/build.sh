@@ -5,7 +5,7 @@
 # lessons and the guest's /init (guest/init.sh).  vmlab runs it before each boot; it returns at
 # once when nothing it is made from changed (one hash of the sources, kept next to the result).
 #   bash lab/build.sh [KERNEL...]
-# Result: $CACHE/lab/KERNEL/initrd.gz; the kernel is $CACHE/kernels/KERNEL/vmlinuz (fetch.sh).
+# Result: $CACHE/lab/KERNEL/initrd.cpio; the kernel is $CACHE/kernels/KERNEL/vmlinuz (fetch.sh).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -80,8 +80,10 @@ build_initrd() { # FLAVOUR ARCH
 	cp "$LABW/bin-$arch/vmreal" "$LABW/bin-$arch/vmsim" "$root/usr/bin/"
 	cp -r "$REPO_DIR/lessons" "$root/usr/share/vmtour/lessons"
 	rm -f "$root"/usr/share/vmtour/lessons/*.sh
-	(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$LABW/$f/initrd.gz.tmp"
-	mv "$LABW/$f/initrd.gz.tmp" "$LABW/$f/initrd.gz"
+	# Not compressed: the guest's kernel would spend a second or more of each boot under software
+	# emulation unpacking gzip; QEMU loads the 10 MB as they are.
+	(cd "$root" && find . | cpio -o -H newc --quiet) >"$LABW/$f/initrd.cpio.tmp"
+	mv "$LABW/$f/initrd.cpio.tmp" "$LABW/$f/initrd.cpio"
 	rm -rf "$root"
 }
 
@@ -94,7 +96,7 @@ main() {
 		arch=$(flavour_arch "$f")
 		[ -f "$KROOT/$f/ready" ] || die "the $f kernel is not in the cache (bash lab/fetch.sh $f)"
 		[ -f "$KROOT/busybox-$arch/busybox" ] || die "no busybox for $arch in the cache (bash lab/fetch.sh $f)"
-		if [ ! -f "$LABW/$f/initrd.gz" ] || [ "$(cat "$LABW/$f/hash" 2>/dev/null)" != "$(initrd_hash "$f" "$arch")" ]; then
+		if [ ! -f "$LABW/$f/initrd.cpio" ] || [ "$(cat "$LABW/$f/initrd.hash" 2>/dev/null)" != "$(initrd_hash "$f" "$arch")" ]; then
 			todo+=("$f")
 		fi
 	done
@@ -116,7 +118,7 @@ main() {
 	done
 	for f in "${todo[@]}"; do
 		build_initrd "$f" "$(flavour_arch "$f")"
-		initrd_hash "$f" "$(flavour_arch "$f")" >"$LABW/$f/hash"
+		initrd_hash "$f" "$(flavour_arch "$f")" >"$LABW/$f/initrd.hash"
 	done
 	log "built the guest for ${todo[*]}"
 }

@@ -94,7 +94,7 @@ std::string kernel_of(const std::string& kernel, bool pvh) {
     if (pvh && fs::is_regular_file(unpacked, ec)) return unpacked;
     return fmt::format("{}/kernels/{}/vmlinuz", cache_dir(), kernel);
 }
-std::string initrd_of(const std::string& kernel) { return fmt::format("{}/lab/{}/initrd.gz", cache_dir(), kernel); }
+std::string initrd_of(const std::string& kernel) { return fmt::format("{}/lab/{}/initrd.cpio", cache_dir(), kernel); }
 std::string kernel_version(const std::string& kernel) {
     return first_line(fmt::format("{}/kernels/{}/version", cache_dir(), kernel));
 }
@@ -118,7 +118,7 @@ int list_cache() {
         for (const Mode& m : MODES) {
             if (!series_has(m, series)) continue;
             const std::string name = kernel_name(m, series);
-            const fs::path k = dir / "kernels" / name, g = dir / "lab" / name / "initrd.gz";
+            const fs::path k = dir / "kernels" / name, g = dir / "lab" / name / "initrd.cpio";
             const bool kernel = fs::exists(k / "ready", ec), guest = fs::exists(g, ec);
             std::cout << fmt::format("  {:<7} {:<5} {:<22} {}\n", m.name, series,
                                      kernel ? first_line(k / "version") : "-",

@@ -90,7 +90,7 @@ fi
 # --list and --clean on a cache of their own.
 mkdir -p "$tmp/c/kernels/amd64" "$tmp/c/lab/amd64" "$tmp/c/debs" "$tmp/c/other"
 echo 6.1.0-99-amd64 >"$tmp/c/kernels/amd64/version"
-touch "$tmp/c/kernels/amd64/ready" "$tmp/c/lab/amd64/initrd.gz"
+touch "$tmp/c/kernels/amd64/ready" "$tmp/c/lab/amd64/initrd.cpio"
 head -c 3145728 /dev/zero >"$tmp/c/debs/x.deb"
 mkdir -p "$tmp/c/kernels/amd64-6.12"
 echo 6.12.99+deb12-amd64 >"$tmp/c/kernels/amd64-6.12/version"
