@@ -69,8 +69,9 @@ warn_module() { # KERNEL: builds tests/lab/warn for it into $tmp/warn-KERNEL
 	make -s -C "$cache/kernels/$1/headers" M="$w" CONFIG_DEBUG_INFO_BTF_MODULES= modules >"$w/build.log" 2>&1 ||
 		{ echo "FAIL: cannot build the WARN module for $1: $(tail -n 3 "$w/build.log")"; exit 1; }
 }
-warn_module amd64
-warn_module amd64-6.12
+warn_module amd64 &
+warn_module amd64-6.12 &
+for _ in 1 2; do wait -n || exit 1; done
 T1=$(date +%s.%N)
 
 # One boot per mode: the program, the snapshot; in 4level a WARNING after the failing program.
