@@ -91,16 +91,23 @@ main() {
 	local want=("$@") f arch todo=()
 	# shellcheck disable=SC2206
 	[ ${#want[@]} -gt 0 ] || want=($KERNELS_ALL)
-	lock_cache
-	for f in "${want[@]}"; do
-		arch=$(flavour_arch "$f")
-		[ -f "$KROOT/$f/ready" ] || die "the $f kernel is not in the cache (bash lab/fetch.sh $f)"
-		[ -f "$KROOT/busybox-$arch/busybox" ] || die "no busybox for $arch in the cache (bash lab/fetch.sh $f)"
-		if [ ! -f "$LABW/$f/initrd.cpio" ] || [ "$(cat "$LABW/$f/initrd.hash" 2>/dev/null)" != "$(initrd_hash "$f" "$arch")" ]; then
-			todo+=("$f")
-		fi
+	# Twice: without the lock first, so that a guest whose initramfs is up to date boots at once
+	# even while another tree sharing the cache builds under the lock for minutes (its initramfs
+	# is renamed into place whole, so it is safe to read); then, if there is work, under the lock.
+	local pass
+	for pass in free locked; do
+		[ $pass = free ] || lock_cache
+		todo=()
+		for f in "${want[@]}"; do
+			arch=$(flavour_arch "$f")
+			[ -f "$KROOT/$f/ready" ] || die "the $f kernel is not in the cache (bash lab/fetch.sh $f)"
+			[ -f "$KROOT/busybox-$arch/busybox" ] || die "no busybox for $arch in the cache (bash lab/fetch.sh $f)"
+			if [ ! -f "$LABW/$f/initrd.cpio" ] || [ "$(cat "$LABW/$f/initrd.hash" 2>/dev/null)" != "$(initrd_hash "$f" "$arch")" ]; then
+				todo+=("$f")
+			fi
+		done
+		[ ${#todo[@]} -gt 0 ] || return 0
 	done
-	[ ${#todo[@]} -gt 0 ] || return 0
 	local arches=()
 	for f in "${todo[@]}"; do
 		arch=$(flavour_arch "$f")

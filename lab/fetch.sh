@@ -210,8 +210,8 @@ prepare_busybox() {
 # bzImage, 8.5-9.4 s with this ELF (4level, load 6).  Only vmlab's 4level guests use it: the
 # decompressor is what turns 5-level paging on (arch/x86/boot/compressed/pgtable_64.c), so a
 # PVH boot runs 4-level paging even on an LA57 CPU.  The payload is found by its magic bytes
-# after the setup code and unpacked on the host; without xz or zstd, or without the note,
-# nothing is written (no-pvh says why) and the guests boot the bzImage as before.
+# after the setup code and unpacked on the host; without xz or zstd, or without the note, no-pvh
+# says why and the guests boot the bzImage as before.
 pvh_image() {
 	local d=$KROOT/$1 off tool magic out
 	[ -f "$d/ready" ] && [ ! -f "$d/vmlinux.pvh" ] && [ ! -f "$d/no-pvh" ] || return 0
@@ -227,7 +227,11 @@ pvh_image() {
 		echo "no xz or zstd payload in vmlinuz" >"$d/no-pvh"
 		return 0
 	fi
-	command -v "$tool" >/dev/null || { log "no $tool: the $1 guests boot the compressed kernel (slower)"; return 0; }
+	if ! command -v "$tool" >/dev/null; then
+		log "no $tool here: the $1 guests boot the compressed kernel (slower; vmlab --clean after installing $tool)"
+		echo "no $tool on the host" >"$d/no-pvh"
+		return 0
+	fi
 	out=$d/vmlinux.pvh.tmp.$$
 	# The payload is followed by other data (the decompressed size, padding): xz stops at the end
 	# of its stream; zstd complains about what follows its frame, so its status is not the test,
@@ -248,14 +252,24 @@ pvh_image() {
 main() {
 	command -v apt-get >/dev/null || die "apt-get is needed to download Debian's kernels (a Debian or Ubuntu host)"
 	local want=("$@") f pids=()
+	# shellcheck disable=SC2206
+	[ ${#want[@]} -gt 0 ] || want=($KERNELS_ALL)
+	# All there (kernel, busybox, the PVH image or why not): done, without waiting for the lock,
+	# which another tree sharing the cache may hold for minutes while it builds its guests.
+	local missing=0
+	for f in "${want[@]}"; do
+		[ -f "$KROOT/$f/ready" ] && [ -f "$KROOT/busybox-$(flavour_arch "$f")/busybox" ] || missing=1
+		if [ "$(flavour_arch "$f")" = amd64 ] && [ ! -f "$KROOT/$f/vmlinux.pvh" ] && [ ! -f "$KROOT/$f/no-pvh" ]; then
+			missing=1
+		fi
+	done
+	[ $missing = 1 ] || return 0
 	lock_cache
 	rm -rf "$DEBS"/.partial.* "$KROOT"/*.tmp.*  # what an interrupted run left
 	# A kernel to download and unpack: about 130 MB of packages, 150 MB unpacked.
 	for f in "${want[@]}"; do
 		[ -f "$KROOT/$f/ready" ] || { need_space 400; break; }
 	done
-	# shellcheck disable=SC2206
-	[ ${#want[@]} -gt 0 ] || want=($KERNELS_ALL)
 	for f in "${want[@]}"; do
 		prepare_busybox "$(flavour_arch "$f")"
 	done
