@@ -22,11 +22,28 @@ log() {
 	echo "vmlab: $*" >&2
 }
 
-flavour_arch() { # FLAVOUR: its Debian architecture
+# A kernel of the cache is named by its flavour (686, 686-pae, amd64: Debian 12's own 6.1) or
+# FLAVOUR-6.12 (the 6.12 series of bookworm-backports; amd64 only: Debian builds no i386 kernel
+# of 6.12). kernels/NAME and lab/NAME hold it.
+KERNELS_ALL="686 686-pae amd64 amd64-6.12"
+
+kernel_flavour() { # NAME: its Debian flavour
+	echo "${1%-6.12}"
+}
+
+kernel_series() { # NAME: 6.1 or 6.12
+	case $1 in
+	*-6.12) echo 6.12 ;;
+	*) echo 6.1 ;;
+	esac
+}
+
+flavour_arch() { # NAME: its Debian architecture
 	case $1 in
 	686 | 686-pae) echo i386 ;;
-	amd64) echo amd64 ;;
-	*) die "unknown kernel flavour $1 (686, 686-pae, amd64)" ;;
+	amd64 | amd64-6.12) echo amd64 ;;
+	686-6.12 | 686-pae-6.12) die "no 6.12 kernel for $1: bookworm-backports builds 6.12 for amd64 only" ;;
+	*) die "unknown kernel $1 (686, 686-pae, amd64, amd64-6.12)" ;;
 	esac
 }
 

@@ -76,7 +76,7 @@ std::string first_line(const fs::path& p) {
 }
 
 // What the lab writes into the cache (the matrix's results too); anything else there is left.
-constexpr const char* OURS[] = {"debs", "kernels", "lab", "matrix-work", ".lock", "kvm-verdict"};
+constexpr const char* OURS[] = {"debs", "kernels", "lab", "matrix-work", "apt-backports", ".lock", "kvm-verdict"};
 
 }  // namespace
 
@@ -88,18 +88,22 @@ std::string cache_dir() {
     return home + "/.cache/vmtour";
 }
 
-std::string kernel_of(const Mode& m) { return fmt::format("{}/kernels/{}/vmlinuz", cache_dir(), m.flavour); }
-std::string initrd_of(const Mode& m) { return fmt::format("{}/lab/{}/initrd.gz", cache_dir(), m.flavour); }
-std::string kernel_version(const Mode& m) {
-    return first_line(fmt::format("{}/kernels/{}/version", cache_dir(), m.flavour));
+std::string kernel_of(const std::string& kernel, bool pvh) {
+    const std::string unpacked = fmt::format("{}/kernels/{}/vmlinux.pvh", cache_dir(), kernel);
+    std::error_code ec;
+    if (pvh && fs::is_regular_file(unpacked, ec)) return unpacked;
+    return fmt::format("{}/kernels/{}/vmlinuz", cache_dir(), kernel);
+}
+std::string initrd_of(const std::string& kernel) { return fmt::format("{}/lab/{}/initrd.cpio", cache_dir(), kernel); }
+std::string kernel_version(const std::string& kernel) {
+    return first_line(fmt::format("{}/kernels/{}/version", cache_dir(), kernel));
 }
 
-void prepare(const Mode& m) {
+void prepare(const std::string& kernel) {
     const std::string src = source_dir();
-    const std::string flavour(m.flavour);
     // The scripts say what went wrong on a line of their own: nothing to add here.
-    if (run_script(src + "/lab/fetch.sh", flavour) != 0) throw LabError("");
-    if (run_script(src + "/lab/build.sh", flavour) != 0) throw LabError("");
+    if (run_script(src + "/lab/fetch.sh", kernel) != 0) throw LabError("");
+    if (run_script(src + "/lab/build.sh", kernel) != 0) throw LabError("");
 }
 
 int list_cache() {
@@ -110,25 +114,29 @@ int list_cache() {
         std::cout << "  empty (the first `vmlab --mode M` downloads what M needs)\n";
         return 0;
     }
-    for (const Mode& m : MODES) {
-        const fs::path k = dir / "kernels" / std::string(m.flavour);
-        const fs::path g = dir / "lab" / std::string(m.flavour) / "initrd.gz";
-        const bool kernel = fs::exists(k / "ready", ec), guest = fs::exists(g, ec);
-        std::cout << fmt::format("  {:<7} {:<20} {}\n", m.name, kernel ? first_line(k / "version") : "-",
-                                 !kernel ? "not downloaded" : guest ? "ready" : "downloaded, guest not built yet");
-    }
+    for (std::string_view series : SERIES)
+        for (const Mode& m : MODES) {
+            if (!series_has(m, series)) continue;
+            const std::string name = kernel_name(m, series);
+            const fs::path k = dir / "kernels" / name, g = dir / "lab" / name / "initrd.cpio";
+            const bool kernel = fs::exists(k / "ready", ec), guest = fs::exists(g, ec);
+            std::cout << fmt::format("  {:<7} {:<5} {:<22} {}\n", m.name, series,
+                                     kernel ? first_line(k / "version") : "-",
+                                     !kernel ? "not downloaded" : guest ? "ready" : "downloaded, guest not built yet");
+        }
     std::uintmax_t total = 0;
     const std::pair<const char*, const char*> parts[] = {
         {"debs", "Debian's packages, as downloaded"},
         {"kernels", "the kernels and headers, unpacked"},
         {"lab", "the guests: module, programs, initramfs"},
+        {"apt-backports", "bookworm-backports' package lists (6.12)"},
         {"matrix-work", "the real-kernel matrix's results"},
     };
     for (const auto& [name, what] : parts) {
         if (!fs::exists(dir / name, ec)) continue;
         const std::uintmax_t s = size_of(dir / name);
         total += s;
-        std::cout << fmt::format("  {} {:<12} {}\n", mib(s), name, what);
+        std::cout << fmt::format("  {} {:<13} {}\n", mib(s), name, what);
     }
     std::cout << fmt::format("  {} in all (vmlab --clean removes it)\n", mib(total));
     return 0;

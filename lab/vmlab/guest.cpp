@@ -84,8 +84,9 @@ std::string sh_quote(const std::string& w) {
 // the --in files; the kernel unpacks one after the other (an archive starts at a multiple of 4
 // bytes: Documentation/driver-api/early-userspace/buffer-format.rst).
 void write_initrd(const GuestOptions& o, const fs::path& to) {
-    std::string data = read_all(initrd_of(*o.mode));
-    if (data.empty()) throw LabError(fmt::format("the guest's initramfs {} is missing or empty", initrd_of(*o.mode)));
+    const std::string initrd = initrd_of(kernel_of_guest(o));
+    std::string data = read_all(initrd);
+    if (data.empty()) throw LabError(fmt::format("the guest's initramfs {} is missing or empty", initrd));
     while (data.size() % 4) data += '\0';
     Cpio c;
     c.directory("lab/run");
@@ -135,7 +136,7 @@ std::vector<std::string> qemu_args(const GuestOptions& o, const fs::path& tmp, b
     // self-tests are off to save boot time.
     std::string append = fmt::format("console=ttyS0 quiet panic=-1 cryptomgr.notests no_timer_check {}", m.args);
     if (!o.append.empty()) append += " " + o.append;
-    a.insert(a.end(), {"-kernel", kernel_of(m), "-initrd", (tmp / "initrd").string(), "-append", append});
+    a.insert(a.end(), {"-kernel", kernel_of(kernel_of_guest(o), m.pvh), "-initrd", (tmp / "initrd").string(), "-append", append});
     return a;
 }
 
@@ -279,7 +280,7 @@ int run_guest(const GuestOptions& o) {
                                    "install qemu-system-x86)",
                                    m.qemu));
     catch_signals();
-    prepare(m);
+    prepare(kernel_of_guest(o));
     if (g_signal) return EXIT_INTERRUPTED;
     TempDir tmp;
     write_initrd(o, tmp.path / "initrd");
@@ -287,7 +288,7 @@ int run_guest(const GuestOptions& o) {
     std::string accel = choose_accel(o, why);
     const unsigned cpus = o.cpus ? o.cpus : std::min(2u, std::max(1u, std::thread::hardware_concurrency()));
     const auto say = [&] {
-        fmt::print(stderr, "vmlab: {} guest, Linux {}, {} CPU{}: {} ({})\n", m.name, kernel_version(m), cpus,
+        fmt::print(stderr, "vmlab: {} guest, Linux {}, {} CPU{}: {} ({})\n", m.name, kernel_version(kernel_of_guest(o)), cpus,
                    cpus == 1 ? "" : "s", accel == "kvm" ? "KVM" : "software emulation, TCG", why);
     };
     say();

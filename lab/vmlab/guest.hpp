@@ -12,6 +12,7 @@ namespace vmtour::lab {
 
 struct GuestOptions {
     const Mode* mode = nullptr;
+    std::string series = "6.1";         // the kernel series (SERIES)
     std::vector<std::string> command;   // empty: an interactive shell
     std::vector<std::string> in_files;  // into /lab, the command's working folder
     std::string out_dir;                // receives /lab/out
@@ -24,6 +25,9 @@ struct GuestOptions {
     unsigned timeout = 120;             // seconds until the guest is up
     bool module = true;                 // insmod ko5204 before the command or the shell
 };
+
+// The cache's name of the guest's kernel.
+inline std::string kernel_of_guest(const GuestOptions& o) { return kernel_name(*o.mode, o.series); }
 
 // Boots, runs, powers off; returns vmlab's exit status. Throws LabError.
 int run_guest(const GuestOptions& o);

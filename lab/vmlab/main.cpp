@@ -42,6 +42,9 @@ void setup(CLI::App& app, Options& o) {
                    "The paging mode, and so the kernel: 2level (Debian's 686, 32-bit), pae (686-pae), "
                    "4level (amd64), 5level (amd64 with LA57)")
         ->option_text("2level|pae|4level|5level");
+    app.add_option("--kernel", g.series, "The kernel series: 6.1 (Debian 12's own, the default) or 6.12 "
+                                         "(bookworm-backports; amd64 only: 4level and 5level)")
+        ->option_text("6.1|6.12");
     app.add_option("--in", g.in_files, "Files to put in the command's working folder, /lab (a program must be "
                                        "static: the guest has no libc)")
         ->option_text("FILE...");
@@ -79,6 +82,8 @@ void setup(CLI::App& app, Options& o) {
         "QEMU, a download, a guest that did not boot or crashed) or the kernel logged\n"
         "an oops, BUG or WARNING; 130 interrupted.\n"
         "Cache: $VMTOUR_CACHE, else $XDG_CACHE_HOME/vmtour, else ~/.cache/vmtour.\n"
+        "Kernels: --kernel 6.12 comes from Debian's bookworm-backports through an apt\n"
+        "state of vmlab's own in the cache (the host's apt sources are not changed).\n"
         "Example: vmlab --mode 2level -- vmreal --kernel vmalloc");
 }
 
@@ -90,9 +95,21 @@ int run(Options& o, std::vector<std::string> command) {
     if (has_mode && !m) throw UsageError(fmt::format("unknown mode '{}' (2level, pae, 4level or 5level)", o.mode));
     if (o.guest.accel != "auto" && o.guest.accel != "kvm" && o.guest.accel != "tcg")
         throw UsageError(fmt::format("--accel {}: auto, kvm or tcg", o.guest.accel));
+    const std::string& series = o.guest.series;
+    if (!known_series(series)) throw UsageError(fmt::format("unknown kernel series '{}' (6.1 or 6.12)", series));
+    if (m && !series_has(*m, series))
+        throw UsageError(fmt::format("no {} kernel for {}: Debian builds {} for amd64 only (4level, 5level)", series,
+                                     m->name, series));
     if (o.fetch) {
-        for (const Mode& each : MODES)
-            if (!m || &each == m) prepare(each);
+        // Each kernel once (4level and 5level share one).
+        std::vector<std::string> done;
+        for (const Mode& each : MODES) {
+            if ((m && &each != m) || !series_has(each, series)) continue;
+            const std::string name = kernel_name(each, series);
+            if (std::find(done.begin(), done.end(), name) != done.end()) continue;
+            prepare(name);
+            done.push_back(name);
+        }
         return 0;
     }
     if (!m) throw UsageError("give --mode 2level, pae, 4level or 5level (see 'vmlab --help')");

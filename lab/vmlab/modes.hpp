@@ -15,6 +15,7 @@ struct Mode {
     std::string_view cpu;      // -cpu under TCG
     std::string_view args;     // extra kernel arguments
     unsigned memory_mib;       // default -m
+    bool pvh;                  // boots the unpacked kernel by its PVH entry when the cache has it
 };
 
 // KPTI ("pti=on") on every other mode where the kernel supports it, so that both plain and
@@ -25,12 +26,39 @@ struct Mode {
 // for SMP" unless they are steppings 0-1 or have the MP bit (amd_k7_smp_check(),
 // arch/x86/kernel/cpu/amd.c). The 64-bit guests get 3 GiB: then 1-2 GiB is all RAM and the
 // direct map can use a 1 GiB page there; with less than 1 GiB the kernel turns THP off.
+//
+// PVH: the 4level guest boots the kernel unpacked on the host (lab/fetch.sh's vmlinux.pvh), which
+// saves the bzImage's decompression under TCG (3-4 s a boot here). Not 5level: the decompressor
+// is what enables 5-level paging (arch/x86/boot/compressed/pgtable_64.c); booted by its PVH entry
+// on `-cpu max` the kernel runs 4-level paging (checked: no la57 in /proc/cpuinfo). Not i386:
+// Debian's 686 kernels have no PVH entry.
 inline constexpr Mode MODES[] = {
-    {"2level", "686", "i386", "qemu-system-i386", "qemu32", "noisapnp", 2048},
-    {"pae", "686-pae", "i386", "qemu-system-i386", "max,stepping=1", "noisapnp pti=on", 2048},
-    {"4level", "amd64", "amd64", "qemu-system-x86_64", "qemu64", "pti=on", 3072},
-    {"5level", "amd64", "amd64", "qemu-system-x86_64", "max", "hugepagesz=1G hugepages=1", 3072},
+    {"2level", "686", "i386", "qemu-system-i386", "qemu32", "noisapnp", 2048, false},
+    {"pae", "686-pae", "i386", "qemu-system-i386", "max,stepping=1", "noisapnp pti=on", 2048, false},
+    {"4level", "amd64", "amd64", "qemu-system-x86_64", "qemu64", "pti=on", 3072, true},
+    {"5level", "amd64", "amd64", "qemu-system-x86_64", "max", "hugepagesz=1G hugepages=1", 3072, false},
 };
+
+// The kernel series: Debian 12's own 6.1 (the default), or the 6.12 of bookworm-backports, which
+// Debian builds for amd64 only (its i386 index has no 6.12 kernel: checked in lab/fetch.sh's
+// apt state), so 6.12 boots 4level and 5level.
+inline constexpr std::string_view SERIES[] = {"6.1", "6.12"};
+
+inline bool known_series(std::string_view s) {
+    for (std::string_view each : SERIES)
+        if (each == s) return true;
+    return false;
+}
+
+inline bool series_has(const Mode& m, std::string_view series) { return series == "6.1" || m.arch == "amd64"; }
+
+// The cache's name of the kernel that boots `m` in `series` (lab/common.sh): Debian's flavour for
+// 6.1, FLAVOUR-6.12 for 6.12 (kernels/NAME, lab/NAME).
+inline std::string kernel_name(const Mode& m, std::string_view series) {
+    std::string name(m.flavour);
+    if (series != "6.1") name += "-" + std::string(series);
+    return name;
+}
 
 // The mode called `name`, or nullptr.
 inline const Mode* find_mode(std::string_view name) {

@@ -2,7 +2,7 @@
 # vmlab's errors that need no guest: each is one line and a non-zero exit status. Bad command
 # lines (exit 2); QEMU missing, a download that fails (apt pointed at a closed port) leaving
 # nothing half-cached, not enough disk (a 2 MB tmpfs, as root) (exit 125); --list and --clean
-# on a cache of their own; --help fits 80 columns.
+# on a cache of their own (both kernel series); --kernel's errors; --help fits 80 columns.
 # Usage: errors.sh BUILD_DIR
 set -uo pipefail
 build=$(cd "${1:?usage: errors.sh BUILD_DIR}" && pwd)
@@ -30,6 +30,10 @@ run_case() {
 
 run_case "unknown mode" 2 "^vmlab: unknown mode '3level' \(2level, pae, 4level or 5level\)$" \
 	"$VMLAB" --mode 3level -- true
+run_case "unknown kernel series" 2 "^vmlab: unknown kernel series '6.6' \(6\.1 or 6\.12\)$" \
+	"$VMLAB" --kernel 6.6 --mode 4level -- true
+run_case "no 6.12 for i386" 2 "^vmlab: no 6\.12 kernel for 2level: Debian builds 6\.12 for amd64 only" \
+	"$VMLAB" --kernel 6.12 --mode 2level -- true
 run_case "no mode" 2 "^vmlab: give --mode" "$VMLAB" -- true
 run_case "nothing after --" 2 "^vmlab: nothing after '--'" "$VMLAB" --mode 2level --
 run_case "--in without a command" 2 "^vmlab: --in and --out go with a command" "$VMLAB" --mode 2level --in /etc/hostname
@@ -60,6 +64,20 @@ else
 	echo "ok: nothing half-cached after a failed download"
 fi
 
+# bookworm-backports' lists (6.12) that cannot be read: a mirror on a closed port (busybox is
+# taken as cached, so nothing else is fetched); one line that says why, nothing half-cached.
+mkdir -p "$tmp/c612/kernels/busybox-amd64" && : >"$tmp/c612/kernels/busybox-amd64/busybox"
+rc=0
+env VMTOUR_DEBIAN_MIRROR=http://127.0.0.1:9/debian VMTOUR_CACHE="$tmp/c612" "$VMLAB" --kernel 6.12 --mode 5level \
+	--fetch 2>"$tmp/err" || rc=$?
+if [ "$rc" = 125 ] && tail -n 1 "$tmp/err" |
+	grep -qE "^vmlab: cannot read bookworm-backports' package lists \(apt-get update failed: .*127\.0\.0\.1:9" &&
+	! grep -qv '^vmlab: ' "$tmp/err" && [ ! -e "$tmp/c612/kernels/amd64-6.12" ]; then
+	echo "ok: backports unreachable: $(tail -n 1 "$tmp/err")"
+else
+	echo "FAIL: backports unreachable: exit $rc:"; cat "$tmp/err"; fail=1
+fi
+
 # Not enough disk: a cache on a 2 MB tmpfs, in a mount namespace of our own (root only).
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
 	mkdir -p "$tmp/small"
@@ -72,10 +90,15 @@ fi
 # --list and --clean on a cache of their own.
 mkdir -p "$tmp/c/kernels/amd64" "$tmp/c/lab/amd64" "$tmp/c/debs" "$tmp/c/other"
 echo 6.1.0-99-amd64 >"$tmp/c/kernels/amd64/version"
-touch "$tmp/c/kernels/amd64/ready" "$tmp/c/lab/amd64/initrd.gz"
+touch "$tmp/c/kernels/amd64/ready" "$tmp/c/lab/amd64/initrd.cpio"
 head -c 3145728 /dev/zero >"$tmp/c/debs/x.deb"
+mkdir -p "$tmp/c/kernels/amd64-6.12"
+echo 6.12.99+deb12-amd64 >"$tmp/c/kernels/amd64-6.12/version"
+touch "$tmp/c/kernels/amd64-6.12/ready"
 VMTOUR_CACHE=$tmp/c "$VMLAB" --list >"$tmp/list"
-if grep -qE '^  4level +6\.1\.0-99-amd64 +ready$' "$tmp/list" && grep -qE '^  2level +- +not downloaded$' "$tmp/list" &&
+if grep -qE '^  4level +6\.1 +6\.1\.0-99-amd64 +ready$' "$tmp/list" &&
+	grep -qE '^  2level +6\.1 +- +not downloaded$' "$tmp/list" && ! grep -qE '^  (2level|pae) +6\.12' "$tmp/list" &&
+	grep -qE '^  5level +6\.12 +6\.12\.99\+deb12-amd64 +downloaded, guest not built yet$' "$tmp/list" &&
 	grep -qE '^ +3\.0 MiB debs' "$tmp/list"; then
 	echo "ok: --list"
 else

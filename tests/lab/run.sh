@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # vmlab's tests that boot guests (QEMU; the kernels are downloaded into the cache on first use,
 # which the real-kernel matrix then shares). Run by scripts/test.sh before the matrix.
-#   -- CMD in all four modes: a static program given with --in runs in /lab with its arguments,
-#      its stdout and stderr come back apart, its exit status (7) is vmlab's, --out receives
-#      /lab/out (a file copied from an --in file, a subfolder), --dmesg the kernel log; and a
-#      snapshot taken in the guest (vmreal --snapshot into /lab/out) is replayed by vmsim check;
-#   a real kernel WARNING (tests/lab/warn: a module that WARNs on load) is reported, exit 125;
+#   -- CMD in all four modes, one boot each: a static program given with --in runs in /lab with
+#      its arguments, its stdout and stderr come back apart, its exit status (7) is vmlab's,
+#      --out receives /lab/out (a file copied from an --in file, a subfolder), --dmesg the kernel
+#      log; a snapshot taken in the guest (vmreal --snapshot into /lab/out) is replayed by vmsim
+#      check; and in 4level a real kernel WARNING after the program (tests/lab/warn: a module
+#      that WARNs on load) is reported while the program's failing status (7) is kept;
+#   --kernel 6.12: /proc/version names 6.12, and a WARNING after a command that succeeded makes
+#      the exit status 125 (one boot);
 #   a kernel crash (sysrq c) is reported with the console's last lines, exit 125;
 #   a guest that does not boot in time (--timeout 1): one line and the console, exit 125;
 #   SIGINT to vmlab during a command: exit 130 and no QEMU left;
 #   vmsim lesson check 4, 8 and 9 --lab: the module's exercises in the guests, none NOT RUN;
 #   the interactive shell under tmux (shell.sh).
+# The groups of checks above run as parallel jobs, VMTOUR_LAB_JOBS at once (default: the number
+# of CPUs), each with a TMPDIR of its own (so "no QEMU left" sees only its own QEMUs); their
+# output is printed in a fixed order at the end, with each group's wall time.
 # Usage: run.sh BUILD_DIR [MODE...]
 set -uo pipefail
 build=$(cd "${1:?usage: run.sh BUILD_DIR [MODE...]}" && pwd)
@@ -20,20 +26,24 @@ modes=("$@")
 here=$(cd "$(dirname "$0")" && pwd)
 VMLAB=$build/vmlab
 VMSIM=$build/vmsim
-fail=0
+JOBS=${VMTOUR_LAB_JOBS:-$(nproc)}
 tmp=$(mktemp -d /tmp/vmlab-test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-# Our QEMUs are found by this folder in their command line (vmlab's temporary folders are in it).
-export TMPDIR=$tmp
+cache=${VMTOUR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmtour}
+T0=$(date +%s.%N)
 
 ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+gfail=0 # in each group's subshell: a check of the group failed
+bad() { echo "FAIL: $*"; gfail=1; }
 expect() { # NAME TEST...
 	local name=$1
 	shift
 	if "$@"; then ok "$name"; else bad "$name"; fi
 }
-no_qemu_left() { ! pgrep -f "qemu-system.*$tmp/vmlab" >/dev/null; }
+# Our QEMUs are found by their group's TMPDIR in their command line (vmlab's temporary folders
+# are in it).
+no_qemu_left() { ! pgrep -f "qemu-system.*$TMPDIR/vmlab" >/dev/null; }
+since() { echo "$(date +%s.%N) - $1" | bc; }
 
 [ -x "$VMLAB" ] && [ -x "$VMSIM" ] || { echo "FAIL: build vmlab and vmsim first ($build)"; exit 1; }
 for arch in i386 amd64; do
@@ -44,15 +54,40 @@ for arch in i386 amd64; do
 done
 printf 'line one\nline "two" with $HOME and \\ back\n' >"$tmp/data.txt"
 
+# The kernels and guests, before the parallel jobs (each vmlab would otherwise check them under
+# the cache's lock), then the WARN module for both amd64 kernels.
 for mode in "${modes[@]}"; do
-	arch=amd64
+	"$VMLAB" --mode "$mode" --fetch || { echo "FAIL: vmlab --mode $mode --fetch"; exit 1; }
+done
+"$VMLAB" --mode 4level --fetch && "$VMLAB" --kernel 6.12 --mode 4level --fetch ||
+	{ echo "FAIL: vmlab --fetch of the 4level kernels"; exit 1; }
+warn_module() { # KERNEL: builds tests/lab/warn for it into $tmp/warn-KERNEL
+	local w=$tmp/warn-$1
+	mkdir -p "$w"
+	cp "$here/warn/Kbuild" "$here/warn/warn.c" "$w/"
+	# No BTF: as lab/build.sh, no pahole needed.
+	make -s -C "$cache/kernels/$1/headers" M="$w" CONFIG_DEBUG_INFO_BTF_MODULES= modules >"$w/build.log" 2>&1 ||
+		{ echo "FAIL: cannot build the WARN module for $1: $(tail -n 3 "$w/build.log")"; exit 1; }
+}
+warn_module amd64 &
+warn_module amd64-6.12 &
+for _ in 1 2; do wait -n || exit 1; done
+T1=$(date +%s.%N)
+
+# One boot per mode: the program, the snapshot; in 4level a WARNING after the failing program.
+check_mode() { # MODE
+	local mode=$1 arch=amd64 o=$tmp/$1 rc=0 in=() warn=""
 	case $mode in 2level | pae) arch=i386 ;; esac
-	o=$tmp/$mode
 	mkdir -p "$o"
-	rc=0
-	"$VMLAB" --mode "$mode" --in "$tmp/prog-$arch" "$tmp/data.txt" --out "$o/out" --dmesg "$o/dmesg" \
+	if [ "$mode" = 4level ]; then
+		in=("$tmp/warn-amd64/vmlab_warn.ko")
+		warn="insmod ./vmlab_warn.ko 2>/dev/null"
+	fi
+	"$VMLAB" --mode "$mode" --in "$tmp/prog-$arch" "$tmp/data.txt" "${in[@]}" --out "$o/out" --dmesg "$o/dmesg" \
 		-- sh -c "vmreal --kernel vmalloc -q --snapshot /lab/out/vmalloc.machine >/dev/null || exit 99
-			exec ./prog-$arch 7 'two words' '\$x'" >"$o/stdout" 2>"$o/stderr" || rc=$?
+			./prog-$arch 7 'two words' '\$x'; rc=\$?
+			$warn
+			exit \$rc" >"$o/stdout" 2>"$o/stderr" || rc=$?
 	expect "$mode: exit status 7 passed through (got $rc)" [ "$rc" = 7 ]
 	expect "$mode: stdout" [ "$(cat "$o/stdout")" = "prog: stdout, 3 argument(s)" ]
 	expect "$mode: stderr apart" grep -qx "prog: stderr" "$o/stderr"
@@ -67,67 +102,105 @@ for mode in "${modes[@]}"; do
 		expect "$mode: the guest's snapshot replays with vmsim check" \
 			"$VMSIM" check "$o/out/vmalloc.machine"
 	fi
-	[ $fail = 0 ] || { echo "--- $mode stderr:"; tail -n 20 "$o/stderr"; }
-done
+	if [ -n "$warn" ]; then
+		expect "$mode: a kernel WARNING after a failing command: its exit status (7) kept" [ "$rc" = 7 ]
+		expect "$mode: the WARNING is reported" grep -q "kernel reported trouble" "$o/stderr"
+		expect "$mode: the WARNING line is shown" grep -q "WARNING: .*vmlab_warn" "$o/stderr"
+		expect "$mode: --dmesg has the WARNING" grep -q "vmlab-warn: a warning on purpose" "$o/dmesg"
+	else
+		expect "$mode: no trouble reported" sh -c "! grep -q 'kernel reported trouble' '$o/stderr'"
+	fi
+	[ $gfail = 0 ] || { echo "--- $mode stderr:"; tail -n 20 "$o/stderr"; }
+}
 
-# A real WARNING: a module whose init WARNs, built for the 4level kernel and loaded in the guest.
-cache=${VMTOUR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmtour}
-mkdir -p "$tmp/warn"
-cp "$here/warn/Kbuild" "$here/warn/warn.c" "$tmp/warn/"
-if make -s -C "$cache/kernels/amd64/headers" M="$tmp/warn" modules >"$tmp/warn.log" 2>&1; then
-	rc=0
-	"$VMLAB" --mode 4level --in "$tmp/warn/vmlab_warn.ko" -- insmod ./vmlab_warn.ko >/dev/null 2>"$tmp/warn.err" || rc=$?
-	# busybox insmod exits with the errno of the refused load: EINVAL, 22; vmlab keeps it.
-	expect "a kernel WARNING during a failing command: its exit status kept (got $rc)" [ "$rc" = 22 ]
-	expect "the WARNING is reported" grep -q "kernel reported trouble" "$tmp/warn.err"
-	expect "the WARNING line is shown" grep -q "WARNING: .*vmlab_warn" "$tmp/warn.err"
-	rc=0
-	"$VMLAB" --mode 4level --in "$tmp/warn/vmlab_warn.ko" -- sh -c 'insmod ./vmlab_warn.ko; exit 0' >/dev/null 2>"$tmp/warn0.err" || rc=$?
+# Linux 6.12 (bookworm-backports): it boots, and a WARNING after a command that succeeded gives 125.
+check_612() {
+	local rc=0
+	"$VMLAB" --kernel 6.12 --mode 4level --in "$tmp/warn-amd64-6.12/vmlab_warn.ko" \
+		-- sh -c 'cat /proc/version; insmod ./vmlab_warn.ko 2>/dev/null; exit 0' >"$tmp/612.out" 2>"$tmp/612.err" || rc=$?
+	expect "--kernel 6.12: /proc/version names Linux 6.12" grep -q "^Linux version 6\.12\." "$tmp/612.out"
+	expect "--kernel 6.12: stderr names the 6.12 kernel" grep -qE "^vmlab: 4level guest, Linux 6\.12\." "$tmp/612.err"
 	expect "a WARNING after a command that succeeded: exit 125 (got $rc)" [ "$rc" = 125 ]
-else
-	bad "cannot build the WARN module: $(tail -n 3 "$tmp/warn.log")"
-fi
+	expect "the WARNING line is shown" grep -q "WARNING: .*vmlab_warn" "$tmp/612.err"
+}
 
 # A crash: sysrq c panics the kernel; the guest never sends its results.
-rc=0
-"$VMLAB" --mode 4level -- sh -c 'echo c > /proc/sysrq-trigger' >/dev/null 2>"$tmp/crash.err" || rc=$?
-expect "a kernel crash: exit 125 (got $rc)" [ "$rc" = 125 ]
-expect "the crash is named" grep -q "stopped before the command finished (the kernel crashed" "$tmp/crash.err"
-expect "with the console's last lines" grep -q '^  | ' "$tmp/crash.err"
+check_crash() {
+	local rc=0
+	"$VMLAB" --mode 4level -- sh -c 'echo c > /proc/sysrq-trigger' >/dev/null 2>"$tmp/crash.err" || rc=$?
+	expect "a kernel crash: exit 125 (got $rc)" [ "$rc" = 125 ]
+	expect "the crash is named" grep -q "stopped before the command finished (the kernel crashed" "$tmp/crash.err"
+	expect "with the console's last lines" grep -q '^  | ' "$tmp/crash.err"
+}
 
-# Boot time limit.
-rc=0
-"$VMLAB" --mode 4level --timeout 1 -- true >/dev/null 2>"$tmp/timeout.err" || rc=$?
-expect "a guest that does not boot in time: exit 125 (got $rc)" [ "$rc" = 125 ]
-expect "it says so" grep -q "did not boot within 1 s" "$tmp/timeout.err"
-expect "no QEMU left after the time limit" no_qemu_left
-
-# SIGINT during a command (Ctrl-C in a terminal reaches vmlab and QEMU alike; here vmlab only).
-"$VMLAB" --mode 4level -- sh -c 'echo up; sleep 300' >"$tmp/int.out" 2>"$tmp/int.err" &
-pid=$!
-for _ in $(seq 600); do grep -q up "$tmp/int.out" && break; sleep 0.2; done
-kill -INT "$pid"
-rc=0
-wait "$pid" || rc=$?
-expect "SIGINT during a command: exit 130 (got $rc)" [ "$rc" = 130 ]
-expect "no QEMU left after SIGINT" no_qemu_left
+# Boot time limit, then SIGINT during a command (Ctrl-C in a terminal reaches vmlab and QEMU
+# alike; here vmlab only).
+check_limits() {
+	local rc=0 pid
+	"$VMLAB" --mode 4level --timeout 1 -- true >/dev/null 2>"$tmp/timeout.err" || rc=$?
+	expect "a guest that does not boot in time: exit 125 (got $rc)" [ "$rc" = 125 ]
+	expect "it says so" grep -q "did not boot within 1 s" "$tmp/timeout.err"
+	expect "no QEMU left after the time limit" no_qemu_left
+	"$VMLAB" --mode 4level -- sh -c 'echo up; sleep 300' >"$tmp/int.out" 2>"$tmp/int.err" &
+	pid=$!
+	for _ in $(seq 900); do grep -q up "$tmp/int.out" && break; sleep 0.2; done
+	kill -INT "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	expect "SIGINT during a command: exit 130 (got $rc)" [ "$rc" = 130 ]
+	expect "no QEMU left after SIGINT" no_qemu_left
+}
 
 # Lessons 4, 8 and 9: the module's exercises run in the lab's guests (lesson 4's is seed 002's
 # memory map in the 2level guest), nothing NOT RUN.
-for n in 4 8 9; do
-	if [ ${#modes[@]} != 4 ]; then
-		echo "NOT RUN: vmsim lesson check $n --lab (its exercises name all four modes; run.sh without MODE runs it)"
-		continue
-	fi
-	rc=0
+check_lesson() { # N
+	local n=$1 rc=0
 	"$VMSIM" lesson check "$n" --lab >"$tmp/lesson$n" 2>&1 || rc=$?
 	expect "vmsim lesson check $n --lab: exit 0 (got $rc)" [ "$rc" = 0 ]
 	expect "lesson $n: nothing NOT RUN" sh -c "! grep -q 'NOT RUN' '$tmp/lesson$n'"
 	expect "lesson $n: exercises ran in the lab's guests" grep -q "in the lab's .* guest" "$tmp/lesson$n"
 	[ "$rc" = 0 ] || cat "$tmp/lesson$n"
+}
+
+check_shell() {
+	bash "$here/shell.sh" "$build" || bad "shell.sh"
+}
+
+# The groups, longest first (lessons boot several guests), so that the jobs finish together.
+groups=()
+if [ ${#modes[@]} = 4 ]; then
+	groups+=("lesson9 check_lesson 9" "lesson8 check_lesson 8" "lesson4 check_lesson 4")
+fi
+groups+=("shell check_shell")
+for mode in "${modes[@]}"; do groups+=("$mode check_mode $mode"); done
+groups+=("6.12 check_612" "crash check_crash" "limits check_limits")
+
+order=()
+for g in "${groups[@]}"; do
+	read -r name fn args <<<"$g"
+	order+=("$name")
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+	(
+		export TMPDIR=$tmp/g-$name
+		mkdir -p "$TMPDIR"
+		t0=$(date +%s.%N)
+		# shellcheck disable=SC2086
+		$fn $args
+		printf 'time: %s %.1f s\n' "$name" "$(since "$t0")"
+	) >"$tmp/log.$name" 2>&1 &
 done
+wait
 
-bash "$here/shell.sh" "$build" || fail=1
-
+fail=0
+for name in "${order[@]}"; do
+	echo "=== $name"
+	cat "$tmp/log.$name"
+	grep -q '^FAIL' "$tmp/log.$name" && fail=1
+done
+if [ ${#modes[@]} != 4 ]; then
+	echo "NOT RUN: vmsim lesson check 4, 8, 9 --lab (their exercises name all four modes; run.sh without MODE runs them)"
+fi
+printf 'vmlab tests: fetch+build %.1f s, checks (%s jobs) %.1f s, total %.1f s\n' \
+	"$(echo "$T1 - $T0" | bc)" "$JOBS" "$(since "$T1")" "$(since "$T0")"
 [ $fail = 0 ] && echo "vmlab tests: all passed" || echo "vmlab tests: FAILED"
 exit $fail

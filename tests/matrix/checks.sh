@@ -99,9 +99,10 @@ clear_pdpte_accessed() { # DIR
 }
 
 check_results() { # ROWNAME D O
-	local row=$1 d=$2 o=$3 rc
+	local row=$1 d=$2 o=$3 rc mode
+	mode=$(row_mode "$row")
 	[ -f "$o/status" ] || { fail "$row" "no results in $o"; return; }
-	[ "$row" = pae ] && clear_pdpte_accessed "$o"
+	[ "$mode" = pae ] && clear_pdpte_accessed "$o"
 	if grep -qE "$KERNEL_TROUBLE" "$o/dmesg"; then
 		fail "$row" "the kernel log has a warning or an oops" "$o/dmesg"
 	fi
@@ -145,7 +146,7 @@ check_results() { # ROWNAME D O
 	grep -q '^caps: 0 failed' "$o/caps" || fail "$row" "the capability checks failed" "$o/caps"
 	grep -q '^perfd: 0 failed' "$o/perfd" || fail "$row" "per-fd answers failed" "$o/perfd"
 	grep -q '^race: 0 errors' "$o/race" || fail "$row" "the race step failed" "$o/race.err"
-	local want_mode=$row m
+	local want_mode=$mode m
 	[ "$want_mode" = local ] && want_mode=$(sed -n 's/^mode //p' "$o/vmalloc.machine")
 	for m in vmalloc kmalloc ubuf ubuf4k direct; do
 		grep -qx "mode $want_mode" "$o/$m.machine" ||
@@ -187,7 +188,7 @@ check_results() { # ROWNAME D O
 	# Huge leaves at every level where the mode has them: the direct map's and THP's (PD), and
 	# on 5level a 1 GiB hugetlb page (PDPT; the direct map's 1 GiB pages come and go with KASLR).
 	local size need
-	case $row in
+	case $mode in
 	2level) need="4K 4M" ;;
 	pae | 4level) need="4K 2M" ;;
 	5level) need="4K 2M 1G" ;;
@@ -198,7 +199,7 @@ check_results() { # ROWNAME D O
 	done
 	# HIGHPTE (Debian's i386 kernels): the user buffer's PT should be above lowmem (896 MiB),
 	# reached only through kmap_local_page.
-	if [ "$row" = 2level ] || [ "$row" = pae ]; then
+	if [ "$mode" = 2level ] || [ "$mode" = pae ]; then
 		local pt high=0
 		for pt in $(sed -n 's/^table 0x\([0-9a-f]*\) *# PT$/\1/p' "$o/ubuf.machine" "$o/ubuf4k.machine"); do
 			if [ $((16#$pt)) -ge $((0x38000000)) ]; then
@@ -212,7 +213,7 @@ check_results() { # ROWNAME D O
 # The table: per row and source, the pages compared and how many vmsim's walker agrees with.
 table() {
 	local row kernel
-	printf '\n%-7s %-18s %-12s %9s %13s  %s\n' mode kernel source compared "agree(vmsim)" leaves
+	printf '\n%-11s %-20s %-12s %9s %13s  %s\n' row kernel source compared "agree(vmsim)" leaves
 	for row in "${SELECTED[@]}"; do
 		kernel=$(cat "$RESULTS/$row/out/uname" 2>/dev/null || echo "(no boot)")
 		local src
@@ -227,7 +228,7 @@ table() {
 			if [ $src = kwalk ] && [ -f "$RESULTS/$row/leaves" ]; then
 				leaves=$(sort -u "$RESULTS/$row/leaves" | sort -h | tr '\n' ' ')
 			fi
-			printf '%-7s %-18s %-12s %9s %13s  %s\n' "$row" "$kernel" "$label" "$c" "$v" "$leaves"
+			printf '%-11s %-20s %-12s %9s %13s  %s\n' "$row" "$kernel" "$label" "$c" "$v" "$leaves"
 			if [ "$c" = 0 ]; then
 				fail "$row" "no $label page was compared"
 			elif [ "$c" != "$v" ]; then
