@@ -26,6 +26,21 @@ initrd_hash() { # FLAVOUR ARCH
 	} | sha256sum | cut -c1-16
 }
 
+# Copies ninja's output to LOG, and says "N of TOTAL build steps" about every tenth of the way:
+# a first build takes minutes, which must not look like a hang.
+build_progress() { # LOG
+	local line n total shown=0
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >>"$1"
+		[[ $line =~ ^\[([0-9]+)/([0-9]+)\] ]] || continue
+		n=${BASH_REMATCH[1]} total=${BASH_REMATCH[2]}
+		if ((n * 10 / total > shown)); then
+			shown=$((n * 10 / total))
+			log "  $n of $total build steps"
+		fi
+	done
+}
+
 # vmreal and vmsim, fully static, with the preset of ARCH (incremental); skipped when the sources
 # have the hash of the last build.
 build_programs() { # ARCH
@@ -35,7 +50,8 @@ build_programs() { # ARCH
 	log "building vmreal and vmsim for $arch (cmake --preset static-$arch)"
 	mkdir -p "$out"
 	(cd "$REPO_DIR" && cmake --preset "static-$arch" >"$out/build.log" 2>&1 &&
-		cmake --build --preset "static-$arch" --target vmreal vmsim -j "$(nproc)" >>"$out/build.log" 2>&1) ||
+		{ cmake --build --preset "static-$arch" --target vmreal vmsim -j "$(nproc)" 2>&1 |
+			build_progress "$out/build.log"; [ "${PIPESTATUS[0]}" = 0 ]; }) ||
 		{ tail -n 30 "$out/build.log" >&2; die "cannot build vmreal and vmsim for $arch (g++-multilib installed? see lab/README.md)"; }
 	for p in real/vmreal vmsim; do
 		# A static program has no program interpreter (the guests have no libc).

@@ -13,6 +13,7 @@
 #   a guest that does not boot in time (--timeout 1): one line and the console, exit 125;
 #   SIGINT to vmlab during a command: exit 130 and no QEMU left;
 #   vmsim lesson check 4, 8 and 9 --lab: the module's exercises in the guests, none NOT RUN;
+#   vmsim lesson do 4 --lab: the session shows the module exercise's output from the guest;
 #   the interactive shell under tmux (shell.sh).
 # The groups of checks above run as parallel jobs, VMTOUR_LAB_JOBS at once (default: the number
 # of CPUs), each with a TMPDIR of its own (so "no QEMU left" sees only its own QEMUs); their
@@ -162,6 +163,18 @@ check_lesson() { # N
 	[ "$rc" = 0 ] || cat "$tmp/lesson$n"
 }
 
+# vmsim lesson do 4 --lab, every answer 'show': the session's module exercise shows what it
+# printed in the 2level guest (seed 002's map) instead of the recorded output.
+check_lesson_do() {
+	local rc=0 out=$tmp/lesson-do4
+	printf 'show\n%.0s' {1..100} | XDG_STATE_HOME=$tmp/state "$VMSIM" lesson do 4 --lab >"$out" 2>&1 || rc=$?
+	expect "lesson do 4 --lab: exit 1, answers shown (got $rc)" [ "$rc" = 1 ]
+	expect "lesson do 4 --lab: the map from the 2level guest" grep -q "^In the lab's 2level guest (exit 0):" "$out"
+	expect "lesson do 4 --lab: seed 002's kernel half at 0xc0000000" grep -Eq "^0xc0000000 [Xx]" "$out"
+	expect "lesson do 4 --lab: no recorded output stands in" sh -c "! grep -q 'What it printed in the matrix' '$out'"
+	[ "$rc" = 1 ] || tail -n 30 "$out"
+}
+
 check_shell() {
 	bash "$here/shell.sh" "$build" || bad "shell.sh"
 }
@@ -169,7 +182,7 @@ check_shell() {
 # The groups, longest first (lessons boot several guests), so that the jobs finish together.
 groups=()
 if [ ${#modes[@]} = 4 ]; then
-	groups+=("lesson9 check_lesson 9" "lesson8 check_lesson 8" "lesson4 check_lesson 4")
+	groups+=("lesson9 check_lesson 9" "lesson8 check_lesson 8" "lesson4 check_lesson 4" "lessondo check_lesson_do")
 fi
 groups+=("shell check_shell")
 for mode in "${modes[@]}"; do groups+=("$mode check_mode $mode"); done
