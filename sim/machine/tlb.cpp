@@ -83,6 +83,7 @@ struct Tlb::Impl {
     std::array<unsigned, SIZE_CLASSES> shift{}; // page shift per size class; 0: the mode has none
     unsigned bottom = 0;                        // the mode's last level
     bool pae_pdpte = false;                     // level 0 is PAE's PDPTE registers
+    WalkPath path;                              // the last miss's walk (access() only)
 
     // The entry that translates va for this PCID: in a fully associative array the lowest
     // numbered one at any page size, else the first page size (4K, large, 1G) with one, at its
@@ -282,8 +283,8 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
     stats_.dirty_walks += r.dirty_walk;
     // Most walks succeed: the fast path keeps only the entries it read. Any other walk is recorded
     // in full (walk.hpp), which is what names its fault.
-    WalkPath path;
-    unsigned steps = path.leaf_level + 1;
+    WalkPath& path = s.path;  // reused: zeroing it on every miss cost more than the walk's bookkeeping
+    unsigned steps = 0;
     std::optional<Fault> fault;
     if (s.mmu->walk_entries(va, a, path)) steps = path.leaf_level + 1;
     else fault = s.walk_slow(va, a, path, steps);
