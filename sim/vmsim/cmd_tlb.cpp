@@ -165,6 +165,7 @@ struct DemandMapper {
     Machine& m;
     std::uint64_t page;
     FrameAllocator tables{0x100000};
+    PageTableBuilder builder{m, tables};    // allocates the top-level table: CR3
     std::uint64_t next_frame = 0x40000000;  // data frames above the tables, 1 GB aligned
     PageSet mapped{page};
     std::uint64_t last = ~std::uint64_t{0};
@@ -174,8 +175,7 @@ struct DemandMapper {
         if (base == last || !m.mode->is_canonical(va)) return;
         last = base;
         if (!mapped.insert(base)) return;
-        PageTableBuilder b(m, tables);
-        const std::string err = b.map({base, next_frame, page, page,
+        const std::string err = builder.map({base, next_frame, page, page,
                                        bits::bit(bits::RW) | bits::bit(bits::US) | bits::bit(bits::A) | bits::bit(bits::D)});
         if (!err.empty()) throw InputError(fmt::format("--pages cannot map {:#x}: {}", base, err));
         next_frame += page;
@@ -214,7 +214,6 @@ int run_tlb(const TlbOptions& o) {
         m.mode = &mode_of(o.machine.levels, mode_4level());
         m.name = "--pages";
         mapper = std::make_unique<DemandMapper>(m, bytes.value);
-        { PageTableBuilder top(m, mapper->tables); }  // allocates the top-level table: CR3
         info.machine = fmt::format("every page the trace touches mapped as {} on first touch", format_size(bytes.value));
     } else {
         m = load(o.machine);
