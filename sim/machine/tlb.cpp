@@ -252,7 +252,8 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
         s.touch(*hit_array, *hit);
         r.size_class = hit->size_class;
         ++stats_.hits[static_cast<unsigned>(r.hit_level)][r.size_class];
-        for (unsigned li = 0; li < s.levels.size() && li < missed.size(); ++li)
+        // Only levels looked up before the one that hit can have missed.
+        for (unsigned li = 0; li < static_cast<unsigned>(r.hit_level) && li < missed.size(); ++li)
             if (missed[li]) {
                 ++stats_.misses[li][r.size_class];
                 s.fill(s.levels[li], *hit);
