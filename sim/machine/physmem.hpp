@@ -67,7 +67,13 @@ public:
     }
     // The frame's bytes, or ZERO_FRAME (4 KB of zeros, never written) if it was never written:
     // what a reader that only reads needs, without a test for null.
-    const std::uint8_t* frame_or_zero(std::uint64_t pfn) const { return frames().find(pfn); }
+    const std::uint8_t* frame_or_zero(std::uint64_t pfn) const {
+        for (std::size_t i = slot_of(pfn);; i = (i + 1) & mask_) {
+            const Slot& s = slots_[i];
+            if (s.key == pfn) return s.bytes;
+            if (s.key == EMPTY) return ZERO_FRAME;
+        }
+    }
     static const std::uint8_t ZERO_FRAME[FRAME_SIZE];
 
 private:

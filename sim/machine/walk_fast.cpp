@@ -1,4 +1,5 @@
-// translate's fast path: the walk of run() for the walks that succeed, with nothing recorded.
+// translate's fast path: the walk of run() for the walks that succeed, with nothing recorded
+// (or, for walk_entries, only the entries read: what a TLB fill needs).
 //
 // A TLB miss is a walk, and most walks succeed, so this is the loop that a replay of a trace
 // spends its time in (scripts/bench-walk.sh counts its instructions). It differs from run() only
