@@ -39,10 +39,20 @@ std::string PageTableBuilder::write(std::uint64_t addr, std::uint64_t entry) {
                        "(docs/machine-format.md, \"Limits\")", m_.mem.max_frames());
 }
 
+const Mmu& PageTableBuilder::rules() {
+    if (!rules_ || rules_mode_ != m_.mode || rules_pse_ != m_.ctl.cr4_pse || rules_maxphy_ != m_.maxphyaddr()) {
+        rules_.emplace(m_);
+        rules_mode_ = m_.mode;
+        rules_pse_ = m_.ctl.cr4_pse;
+        rules_maxphy_ = m_.maxphyaddr();
+    }
+    return *rules_;
+}
+
 std::string PageTableBuilder::map(const MapRequest& r) {
     if (!root_error_.empty()) return root_error_;
     const PagingMode& mode = *m_.mode;
-    const Mmu mmu(m_);  // the walker's own rules: which levels hold leaves, where tables are
+    const Mmu& mmu = rules();
     // The level whose entries are pages of this size.
     int leaf_level = -1;
     for (unsigned i = 0; i < mode.level_count; ++i)

@@ -52,9 +52,19 @@ private:
     std::string new_table(bool top, std::uint64_t& pa);
     std::string write(std::uint64_t addr, std::uint64_t entry);
 
+    // The walker's rules (which levels hold leaves, where an entry's table is) for the machine's
+    // mode, CR4.PSE and MAXPHYADDR, the only inputs they have: made once and again only when one
+    // of those changes, because making an Mmu costs more than mapping a page and `vmsim tlb
+    // --pages` maps every page a trace touches through one builder.
+    const Mmu& rules();
+
     Machine& m_;
     FrameAllocator& frames_;
     std::string root_error_;  // the top-level table could not be allocated
+    std::optional<Mmu> rules_;
+    const PagingMode* rules_mode_ = nullptr;
+    bool rules_pse_ = false;
+    unsigned rules_maxphy_ = 0;
 };
 
 // Parses "rw,us,xd" (names from bits::FLAG_NAMES) into entry bits; error text on failure.

@@ -49,7 +49,7 @@ namespace {
 // Parses all of `digits` in `base`; on failure says why, quoting `whole`.
 Parsed<std::uint64_t> parse_digits(std::string_view digits, unsigned base, std::string_view raw) {
     Parsed<std::uint64_t> out;
-    const std::string whole = quote(raw);
+    const auto whole = [&] { return quote(raw); };  // only for an error: numbers are parsed by the million
     std::uint64_t v = 0;
     bool any = false;
     for (std::size_t i = 0; i < digits.size(); ++i) {
@@ -57,18 +57,18 @@ Parsed<std::uint64_t> parse_digits(std::string_view digits, unsigned base, std::
         if (c == '_' || c == '\'') continue;  // digit separators, as in 0xffff_8000_0000_0000
         const int d = digit_value(c);
         if (d >= static_cast<int>(base)) {
-            out.error = fmt::format("'{}' is not a number (unexpected '{}')", whole, quote_char(digits, i));
+            out.error = fmt::format("'{}' is not a number (unexpected '{}')", whole(), quote_char(digits, i));
             return out;
         }
         if (v > (UINT64_MAX - static_cast<unsigned>(d)) / base) {
-            out.error = fmt::format("'{}' does not fit in 64 bits", whole);
+            out.error = fmt::format("'{}' does not fit in 64 bits", whole());
             return out;
         }
         v = v * base + static_cast<unsigned>(d);
         any = true;
     }
     if (!any) {  // "", "_", "0x_": separators alone are not a number
-        out.error = fmt::format("'{}' is not a number", whole);
+        out.error = fmt::format("'{}' is not a number", whole());
         return out;
     }
     out.value = v;

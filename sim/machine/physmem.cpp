@@ -52,7 +52,7 @@ std::uint8_t* PhysMem::frame_for_write(std::uint64_t pfn) {
     for (; slots_[i].key != EMPTY; i = (i + 1) & mask_)
         if (slots_[i].key == pfn) return slots_[i].bytes;
     if (frames_.size() >= max_frames_) return nullptr;
-    if ((frames_.size() + 1) * 2 > mask_ + 1) {  // keep the table at most half full
+    if ((frames_.size() + 1) * 4 > mask_ + 1) {  // at most a quarter full: few probes per lookup
         grow();
         i = slot_of(pfn);
         while (slots_[i].key != EMPTY) i = (i + 1) & mask_;

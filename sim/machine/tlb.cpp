@@ -1,6 +1,7 @@
 #include "tlb.hpp"
 
 #include "bits.hpp"
+#include "lru_index.hpp"
 
 #include <fmt/format.h>
 
@@ -16,7 +17,6 @@ constexpr std::uint64_t CR3_PCID = bit(12) - 1;    // CR3[11:0] is the PCID when
 struct Entry {
     std::uint64_t vpn = 0;    // va >> page shift
     std::uint64_t frame = 0;  // physical address of the page
-    std::uint64_t stamp = 0;  // last use, for LRU; 0 = empty
     std::uint16_t pcid = 0;
     std::uint8_t size_class = 0;
     std::uint8_t shift = 0;
@@ -24,11 +24,17 @@ struct Entry {
     Perms perms;
 };
 
-// One set-associative array: sets * ways entries, set i at [i * ways, (i + 1) * ways).
+// The key an entry is found by: its page number and page size (PCID and G are compared after).
+std::uint64_t tlb_key(std::uint64_t vpn, unsigned size_class) { return vpn << 2 | size_class; }
+
+// One set-associative array: sets * ways entries, set i at [i * ways, (i + 1) * ways). Which
+// entries are valid, their LRU order and the index by key are in `lru` (lru_index.hpp).
 struct Array {
     TlbArrayGeom g;
     std::vector<Entry> e;
     unsigned sets = 1, ways = 1;
+    LruIndex lru;
+    std::array<unsigned, SIZE_CLASSES> count{};  // valid entries per size class
 };
 
 struct Level {
@@ -41,10 +47,17 @@ struct Level {
 };
 
 // A paging-structure cache of one mode level: address bits above the level's shift -> the table
-// the next level reads. Fully associative, LRU.
+// the next level reads. Fully associative, LRU; at most one entry per (key, PCID).
 struct PscEntry {
-    std::uint64_t key = 0, next = 0, stamp = 0;
+    std::uint64_t key = 0, next = 0;
     std::uint16_t pcid = 0;
+};
+std::uint64_t psc_key(std::uint64_t key, std::uint16_t pcid) { return key << 12 | pcid; }
+
+struct Psc {
+    std::vector<PscEntry> e;
+    LruIndex lru{1, 1};
+    bool on() const { return !e.empty(); }
 };
 
 // Access rights of a cached translation (SDM 4.6; the same truth table as walk.cpp's):
@@ -66,77 +79,98 @@ std::optional<FaultReason> refused(const Perms& p, Access a, const Control& c) {
 struct Tlb::Impl {
     std::unique_ptr<Mmu> mmu;
     std::vector<Level> levels;
-    std::array<std::vector<PscEntry>, 5> psc;  // [mode level]; empty vector: no cache there
+    std::array<Psc, 5> psc;                     // [mode level]; off: no cache there
     std::array<unsigned, SIZE_CLASSES> shift{}; // page shift per size class; 0: the mode has none
     unsigned bottom = 0;                        // the mode's last level
     bool pae_pdpte = false;                     // level 0 is PAE's PDPTE registers
-    std::uint64_t clock = 0;
+    WalkPath path;                              // the last miss's walk (access() only)
 
+    // The entry that translates va for this PCID: in a fully associative array the lowest
+    // numbered one at any page size, else the first page size (4K, large, 1G) with one, at its
+    // lowest way. (Two can match only after PCID switches with global pages.)
     Entry* find(Array& a, std::uint64_t va, std::uint16_t pcid) {
-        if (a.sets == 1) {  // fully associative: one pass, each entry compared at its own page size
-            std::array<std::uint64_t, SIZE_CLASSES> vpn{};
-            for (unsigned sc = 0; sc < SIZE_CLASSES; ++sc) vpn[sc] = shift[sc] ? va >> shift[sc] : ~std::uint64_t{0};
-            for (Entry& x : a.e)
-                if (x.stamp && x.vpn == vpn[x.size_class] && (x.global || x.pcid == pcid)) return &x;
-            return nullptr;
-        }
+        std::uint32_t best = LruIndex::NONE;
         for (unsigned sc = 0; sc < SIZE_CLASSES; ++sc) {
-            if (!(a.g.sizes & (1u << sc)) || !shift[sc]) continue;
+            if (!a.count[sc]) continue;  // nothing of this size is cached (implies its shift exists)
             const std::uint64_t vpn = va >> shift[sc];
-            Entry* set = &a.e[(vpn % a.sets) * a.ways];
-            for (unsigned w = 0; w < a.ways; ++w) {
-                Entry& x = set[w];
-                if (x.stamp && x.vpn == vpn && x.size_class == sc && (x.global || x.pcid == pcid)) return &x;
+            for (std::uint32_t i = a.lru.first(tlb_key(vpn, sc)); i != LruIndex::NONE; i = a.lru.next(i)) {
+                const Entry& x = a.e[i];
+                if (x.vpn == vpn && x.size_class == sc && (x.global || x.pcid == pcid) && i < best) best = i;
             }
+            if (best != LruIndex::NONE && a.sets > 1) break;
         }
+        return best == LruIndex::NONE ? nullptr : &a.e[best];
+    }
+    void touch(Array& a, const Entry& x) { a.lru.touch(static_cast<std::uint32_t>(&x - a.e.data())); }
+    Array* array_of(const Entry* x) {
+        for (Level& l : levels)
+            for (Array& a : l.arrays)
+                if (x >= a.e.data() && x < a.e.data() + a.e.size()) return &a;
         return nullptr;
     }
+    // Into the first array of the level that holds this size: the set's lowest empty way, else
+    // its least recently used one.
     void fill(Level& l, const Entry& proto) {
         for (Array& a : l.arrays) {
             if (!(a.g.sizes & (1u << proto.size_class))) continue;
-            Entry* set = &a.e[(proto.vpn % a.sets) * a.ways];
-            Entry* victim = set;
-            for (unsigned w = 0; w < a.ways; ++w) {
-                if (!set[w].stamp) { victim = &set[w]; break; }
-                if (set[w].stamp < victim->stamp) victim = &set[w];
-            }
-            *victim = proto;
-            victim->stamp = ++clock;
-            return;  // the first array that holds this size
+            const std::uint32_t i = a.lru.victim(static_cast<unsigned>(proto.vpn % a.sets));
+            if (a.lru.used(i)) --a.count[a.e[i].size_class];
+            a.e[i] = proto;
+            a.lru.place(i, tlb_key(proto.vpn, proto.size_class));
+            ++a.count[proto.size_class];
+            return;
         }
+    }
+    // The walks the fast path leaves to run() (faults, SMEP/SMAP, unusual modes), recorded in full:
+    // what access() uses of it goes into p and steps; the fault, if the walk ends in one.
+    [[gnu::noinline]] std::optional<Fault> walk_slow(std::uint64_t va, Access a, WalkPath& p, unsigned& steps) const {
+        const Walk w = mmu->walk(va, a);
+        steps = w.step_count;
+        for (unsigned i = 0; i < w.step_count; ++i) {
+            p.raw[i] = w.steps[i].raw;
+            p.addr[i] = w.steps[i].entry_addr;
+        }
+        if (!w.ok) return w.fault;
+        p.leaf_level = w.translation.leaf_level;
+        p.pa = w.translation.pa;
+        p.perms = w.translation.perms;
+        return std::nullopt;
     }
     template <typename Pred>
     void drop_tlb(Pred pred) {
         for (Level& l : levels)
             for (Array& a : l.arrays)
-                for (Entry& x : a.e)
-                    if (x.stamp && pred(x)) x.stamp = 0;
+                for (std::uint32_t i = 0; i < a.e.size(); ++i)
+                    if (a.lru.used(i) && pred(a.e[i])) {
+                        a.lru.clear(i);
+                        --a.count[a.e[i].size_class];
+                    }
     }
     template <typename Pred>
     void drop_psc(Pred pred) {
-        for (auto& c : psc)
-            for (PscEntry& x : c)
-                if (x.stamp && pred(x)) x.stamp = 0;
+        for (Psc& c : psc)
+            for (std::uint32_t i = 0; i < c.e.size(); ++i)
+                if (c.lru.used(i) && pred(c.e[i])) c.lru.clear(i);
+    }
+    // The entry for (key, PCID) at this level, or NONE.
+    std::uint32_t psc_find(unsigned lvl, std::uint64_t key, std::uint16_t pcid) const {
+        const Psc& c = psc[lvl];
+        for (std::uint32_t i = c.lru.first(psc_key(key, pcid)); i != LruIndex::NONE; i = c.lru.next(i))
+            if (c.e[i].key == key && c.e[i].pcid == pcid) return i;
+        return LruIndex::NONE;
     }
     void drop_psc_at(unsigned lvl, std::uint64_t key, std::uint16_t pcid) {
-        for (PscEntry& x : psc[lvl])
-            if (x.stamp && x.key == key && x.pcid == pcid) x.stamp = 0;
+        if (!psc[lvl].on()) return;
+        if (const std::uint32_t i = psc_find(lvl, key, pcid); i != LruIndex::NONE) psc[lvl].lru.clear(i);
     }
-    PscEntry* psc_find(unsigned lvl, std::uint64_t key, std::uint16_t pcid) {
-        for (PscEntry& x : psc[lvl])
-            if (x.stamp && x.key == key && x.pcid == pcid) return &x;
-        return nullptr;
-    }
+    // An empty entry, else the LRU one. Only levels whose lookup just missed are filled, so the
+    // cache holds no entry for this key (one entry per key, as in the scan this replaced).
     void psc_fill(unsigned lvl, std::uint64_t key, std::uint16_t pcid, std::uint64_t next) {
-        auto& c = psc[lvl];
-        if (c.empty()) return;
-        // One pass: the entry for this key if there is one, else an empty one, else the LRU one.
-        PscEntry* victim = &c[0];
-        for (PscEntry& x : c) {
-            if (x.stamp && x.key == key && x.pcid == pcid) { victim = &x; break; }
-            if (victim->stamp && (!x.stamp || x.stamp < victim->stamp)) victim = &x;
-        }
-        *victim = PscEntry{key, next, ++clock, pcid};
+        Psc& c = psc[lvl];
+        if (!c.on()) return;
+        const std::uint32_t i = c.lru.victim(0);
+        c.e[i] = PscEntry{key, next, pcid};
+        c.lru.place(i, psc_key(key, pcid));
     }
 };
 
@@ -156,14 +190,17 @@ Tlb::Tlb(Machine& m, TlbGeometry g, bool pge, bool pcide)
     for (const TlbLevelGeom& lg : geom_.levels) {
         Level l{lg, {}};
         for (const TlbArrayGeom& ag : lg.arrays) {
-            Array a{ag, {}, ag.sets(), ag.assoc()};
+            Array a{ag, {}, ag.sets(), ag.assoc(), LruIndex(ag.sets(), ag.assoc()), {}};
             a.e.resize(std::size_t{a.sets} * a.ways);
             l.arrays.push_back(std::move(a));
         }
         s.levels.push_back(std::move(l));
     }
     for (unsigned i = 0; i < s.bottom; ++i)
-        if (!mode.level[i].pdpte_pae) s.psc[i].resize(geom_.psc_entries);
+        if (!mode.level[i].pdpte_pae && geom_.psc_entries) {
+            s.psc[i].e.resize(geom_.psc_entries);
+            s.psc[i].lru = LruIndex(1, geom_.psc_entries);
+        }
     stats_.hits.resize(s.levels.size());
     stats_.misses.resize(s.levels.size());
     if (pcide) {
@@ -179,7 +216,7 @@ std::size_t Tlb::valid_entries() const {
     std::size_t n = 0;
     for (const Level& l : impl_->levels)
         for (const Array& a : l.arrays)
-            for (const Entry& x : a.e) n += x.stamp != 0;
+            for (unsigned sc = 0; sc < SIZE_CLASSES; ++sc) n += a.count[sc];
     return n;
 }
 
@@ -194,11 +231,15 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
     // Look up the levels in order; the first hit ends the search.
     std::array<bool, 8> missed{};
     Entry* hit = nullptr;
+    Array* hit_array = nullptr;
     for (unsigned li = 0; li < s.levels.size() && !hit; ++li) {
         Level& l = s.levels[li];
         if (!l.serves(a.type)) continue;
         for (Array& arr : l.arrays)
-            if ((hit = s.find(arr, va, pcid))) break;
+            if ((hit = s.find(arr, va, pcid))) {
+                hit_array = &arr;
+                break;
+            }
         if (hit) r.hit_level = static_cast<int>(li);
         else if (li < missed.size()) missed[li] = true;
     }
@@ -208,10 +249,11 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
     };
 
     if (hit && !(write && !hit->dirty)) {
-        hit->stamp = ++s.clock;
+        s.touch(*hit_array, *hit);
         r.size_class = hit->size_class;
         ++stats_.hits[static_cast<unsigned>(r.hit_level)][r.size_class];
-        for (unsigned li = 0; li < s.levels.size() && li < missed.size(); ++li)
+        // Only levels looked up before the one that hit can have missed.
+        for (unsigned li = 0; li < static_cast<unsigned>(r.hit_level) && li < missed.size(); ++li)
             if (missed[li]) {
                 ++stats_.misses[li][r.size_class];
                 s.fill(s.levels[li], *hit);
@@ -240,48 +282,64 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
     }
     ++stats_.walks;
     stats_.dirty_walks += r.dirty_walk;
-    const Walk w = s.mmu->walk(va, a);
+    // Most walks succeed: the fast path keeps only the entries it read. Any other walk is recorded
+    // in full (walk.hpp), which is what names its fault.
+    WalkPath& path = s.path;  // reused: zeroing it on every miss cost more than the walk's bookkeeping
+    unsigned steps = 0;
+    std::optional<Fault> fault;
+    if (s.mmu->walk_entries(va, a, path)) steps = path.leaf_level + 1;
+    else fault = s.walk_slow(va, a, path, steps);
+    // Every entry but the last one read points to a table (walk.hpp, StepKind::Table).
+    const unsigned tables = steps ? steps - 1 : 0;
+    auto next_table = [&](unsigned lvl) -> std::optional<std::uint64_t> {
+        if (lvl >= tables) return std::nullopt;
+        return s.mmu->next_table(path.raw[lvl]);
+    };
     const unsigned skipped_regs = s.pae_pdpte ? 1 : 0;  // PAE PDPTEs are registers, not reads
-    r.reads_no_psc = w.step_count > skipped_regs ? w.step_count - skipped_regs : 0;
+    r.reads_no_psc = steps > skipped_regs ? steps - skipped_regs : 0;
     r.reads = r.reads_no_psc;
     // The deepest paging-structure cache that holds this address and still agrees with memory.
     for (int i = static_cast<int>(s.bottom) - 1; i >= 0; --i) {
         const auto lvl = static_cast<unsigned>(i);
-        if (s.psc[lvl].empty() || w.step_count <= lvl + 1 || w.steps[lvl].kind != StepKind::Table) continue;
-        PscEntry* p = s.psc_find(lvl, va >> m_.mode->level[lvl].shift, pcid);
-        if (!p) continue;
-        if (p->next != w.steps[lvl].next) { p->stamp = 0; continue; }
-        p->stamp = ++s.clock;
+        if (!s.psc[lvl].on()) continue;
+        const auto next = next_table(lvl);
+        if (!next) continue;
+        const std::uint32_t p = s.psc_find(lvl, va >> m_.mode->level[lvl].shift, pcid);
+        if (p == LruIndex::NONE) continue;
+        if (s.psc[lvl].e[p].next != *next) {
+            s.psc[lvl].lru.clear(p);
+            continue;
+        }
+        s.psc[lvl].lru.touch(p);
         r.psc_level = i;
-        r.reads = w.step_count - (lvl + 1);
+        r.reads = steps - (lvl + 1);
         ++stats_.psc_hits[lvl];
         break;
     }
     // Fill below the deepest hit (the hit itself and the levels above it are cached already).
-    for (unsigned i = static_cast<unsigned>(r.psc_level + 1); i < w.step_count && i < s.bottom; ++i)
-        if (w.steps[i].kind == StepKind::Table && !s.psc[i].empty())
-            s.psc_fill(i, va >> m_.mode->level[i].shift, pcid, w.steps[i].next);
+    for (unsigned i = static_cast<unsigned>(r.psc_level + 1); i < steps && i < s.bottom; ++i)
+        if (s.psc[i].on())
+            if (const auto next = next_table(i)) s.psc_fill(i, va >> m_.mode->level[i].shift, pcid, *next);
     stats_.mem_reads += r.reads;
     stats_.mem_reads_no_psc += r.reads_no_psc;
 
-    if (!w.ok) {
-        r.fault = w.fault;
+    if (fault) {
+        r.fault = *fault;
         ++stats_.faults;
-        if (!w.fault.general_protection) drop_va();
+        if (!fault->general_protection) drop_va();
         return r;
     }
-    apply_accessed_dirty(m_, w);  // the CPU sets A, and D for a write (4.8)
-    const Translation& t = w.translation;
-    const Step& leaf = w.steps[t.leaf_level];
+    set_accessed_dirty(path, write);  // the CPU sets A, and D for a write (4.8)
+    const std::uint64_t leaf_raw = path.raw[path.leaf_level];
     Entry e;
-    e.shift = static_cast<std::uint8_t>(m_.mode->level[t.leaf_level].shift);
-    e.size_class = static_cast<std::uint8_t>(s.bottom - t.leaf_level);
+    e.shift = static_cast<std::uint8_t>(m_.mode->level[path.leaf_level].shift);
+    e.size_class = static_cast<std::uint8_t>(s.bottom - path.leaf_level);
     e.vpn = va >> e.shift;
-    e.frame = t.pa & ~(bit(e.shift) - 1);
+    e.frame = path.pa & ~(bit(e.shift) - 1);
     e.pcid = pcid;
-    e.global = pge_ && bits::test(leaf.raw, bits::G);
-    e.dirty = write || bits::test(leaf.raw, bits::D);
-    e.perms = t.perms;
+    e.global = pge_ && bits::test(leaf_raw, bits::G);
+    e.dirty = write || bits::test(leaf_raw, bits::D);
+    e.perms = path.perms;
     r.size_class = e.size_class;
     for (unsigned li = 0; li < s.levels.size() && li < missed.size(); ++li)
         if (missed[li]) {
@@ -289,8 +347,20 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
             s.fill(s.levels[li], e);
         }
     r.ok = true;
-    r.pa = t.pa;
+    r.pa = path.pa;
     return r;
+}
+
+// apply_accessed_dirty for a walk kept as a WalkPath: A in every entry read, D in the leaf for a
+// write (SDM 4.8), in the same order; PAE's PDPTEs have no A bit.
+void Tlb::set_accessed_dirty(const WalkPath& p, bool write) {
+    const PagingMode& mode = *m_.mode;
+    for (unsigned i = 0; i <= p.leaf_level; ++i) {
+        if (mode.level[i].pdpte_pae) continue;
+        std::uint64_t v = p.raw[i] | bit(bits::A);
+        if (i == p.leaf_level && write) v |= bit(bits::D);
+        if (v != p.raw[i]) (void)m_.mem.write_entry(p.addr[i], mode.entry_size, v);  // the frame exists
+    }
 }
 
 void Tlb::invlpg(std::uint64_t va) {

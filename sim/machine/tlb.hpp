@@ -22,9 +22,11 @@
 //       INVPCID 2 / 3       every PCID, global entries included / kept
 //     Paging-structure-cache entries are never global; they always go with their PCID.
 //   - Global entries (G=1 in the leaf while CR4.PGE=1) match every PCID (4.10.2.4).
-//   - Replacement is least-recently-used within a set: every hit or fill stamps the entry with a
-//     counter, and the victim is an empty way or else the way with the oldest stamp. (Real CPUs
-//     use cheaper pseudo-LRU; true LRU gives counts a learner can work out by hand.)
+//   - Replacement is least-recently-used within a set: every hit or fill makes the entry the most
+//     recently used of its set, and the victim is the lowest-numbered empty way or else the least
+//     recently used way. (Real CPUs use cheaper pseudo-LRU; true LRU gives counts a learner can
+//     work out by hand.) The bookkeeping is O(1) per access (lru_index.hpp), so a large fully
+//     associative array costs no more than a small one.
 //   - A miss fills every level that was looked up and holds that page size (the level above
 //     is refilled from the one below on a second-level hit). A level with no array for a page
 //     size does not cache such pages.
@@ -152,6 +154,8 @@ public:
     struct Impl;
 
 private:
+    void set_accessed_dirty(const WalkPath& p, bool write);
+
     Machine& m_;
     TlbGeometry geom_;
     bool pge_, pcide_;

@@ -221,9 +221,11 @@ Walk Mmu::walk(std::uint64_t va, Access access) const {
     return w;
 }
 
-std::uint64_t Mmu::slow(std::uint64_t va, Access access) const {
-    return mode_.entry_size == 8 ? run<false, 8>(va, access, nullptr) : run<false, 4>(va, access, nullptr);
+std::uint64_t Mmu::slow(const Mmu& mmu, std::uint64_t va, Access access, WalkPath*) {
+    return mmu.mode_.entry_size == 8 ? mmu.run<false, 8>(va, access, nullptr) : mmu.run<false, 4>(va, access, nullptr);
 }
+
+std::uint64_t Mmu::none(const Mmu&, std::uint64_t, Access, WalkPath*) { return NO_TRANSLATION; }
 
 // Explicit instantiations for walk_fast.cpp, whose fast path falls back to them.
 template std::uint64_t Mmu::run<false, 4>(std::uint64_t, Access, Walk*) const;

@@ -94,6 +94,17 @@ struct Walk {
 
 inline constexpr std::uint64_t NO_TRANSLATION = ~std::uint64_t{0};
 
+// What a TLB fill needs of a walk that succeeds, and no more: each level's entry and where it was
+// read (a PAE PDPTE from its register, at its address in the PDPT), the leaf's level, the
+// physical address and the rights combined over the levels (Mmu::walk_entries).
+struct WalkPath {
+    std::array<std::uint64_t, 5> raw{};
+    std::array<std::uint64_t, 5> addr{};
+    unsigned leaf_level = 0;  // levels read: leaf_level + 1
+    std::uint64_t pa = 0;
+    Perms perms;
+};
+
 // The MMU of one machine: what the control bits mean for a walk is worked out once, here
 // (reserved-bit masks, address masks, which levels may be leaves), so the walk loop only reads
 // tables. Keeps a reference to the machine, which must outlive it.
@@ -104,7 +115,13 @@ public:
     // The full walk with every step recorded.
     Walk walk(std::uint64_t va, Access access) const;
     // The same walk without the record: what a TLB miss costs. NO_TRANSLATION on a fault.
-    std::uint64_t translate(std::uint64_t va, Access access) const { return (this->*fast_)(va, access); }
+    std::uint64_t translate(std::uint64_t va, Access access) const { return fast_(*this, va, access, nullptr); }
+    // translate() with the entries it read kept in `p`, for a TLB miss. False when the walk does
+    // not end in a translation by the fast path (a fault, SMEP/SMAP, an unusual mode): then
+    // walk() says what happens, and `p` means nothing.
+    bool walk_entries(std::uint64_t va, Access access, WalkPath& p) const {
+        return path_(*this, va, access, &p) != NO_TRANSLATION;
+    }
 
     // For code that visits tables rather than walking one address (dump, memory map): does a
     // present entry at this level map a page, and where is the table a non-leaf entry points to?
@@ -124,10 +141,14 @@ private:
     std::uint64_t run(std::uint64_t va, Access access, Walk* w) const;
     // translate's fast path (walk_fast.cpp), one per level count: the walks that succeed, with
     // the level loop unrolled; any other walk is left to run().
-    template <unsigned Levels>
-    std::uint64_t fast(std::uint64_t va, Access access) const;
-    std::uint64_t slow(std::uint64_t va, Access access) const;
-    using FastFn = std::uint64_t (Mmu::*)(std::uint64_t, Access) const;
+    // With Path, the entries are recorded in *p and a walk the fast path does not finish
+    // returns NO_TRANSLATION instead of going to run(). Plain function pointers: a call through
+    // a pointer to member function costs a test and an adjustment on every walk.
+    template <unsigned Levels, bool Path>
+    static std::uint64_t fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPath* p);
+    static std::uint64_t slow(const Mmu& mmu, std::uint64_t va, Access access, WalkPath* p);
+    static std::uint64_t none(const Mmu& mmu, std::uint64_t va, Access access, WalkPath* p);
+    using FastFn = std::uint64_t (*)(const Mmu&, std::uint64_t, Access, WalkPath*);
     void pick_fast();
 
     // What one level needs during a walk, worked out from the mode and the control bits.
@@ -161,6 +182,7 @@ private:
     bool load_ok_ = true;           // the MOV to CR3 succeeded
     Walk load_fault_;               // else: its #GP, as a walk with no access
     FastFn fast_ = &Mmu::slow;      // translate's implementation for this machine
+    FastFn path_ = &Mmu::none;      // walk_entries's
     // The fast path's rights (SDM 4.6), by access (user * 3 + type): the bits the ANDed entries
     // must have, those the ORed entries must not have, and whether U/S=1 sends the walk to run()
     // (a supervisor access under SMEP or SMAP).
@@ -169,7 +191,8 @@ private:
     };
     std::array<Rights, 6> rights_{};
     // The root table's bytes when its frame existed at construction (frames never move or go
-    // away while the memory lives), so the fast path does not look the root up: nullptr otherwise.
+    // away while the memory lives), so the fast path does not look the root up: nullptr otherwise
+    // (the fast path looks it up) or when the MOV to CR3 failed (then run() takes every walk).
     const std::uint8_t* root_bytes_ = nullptr;
 };
 

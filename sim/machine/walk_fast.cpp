@@ -1,4 +1,5 @@
-// translate's fast path: the walk of run() for the walks that succeed, with nothing recorded.
+// translate's fast path: the walk of run() for the walks that succeed, with nothing recorded
+// (or, for walk_entries, only the entries read: what a TLB fill needs).
 //
 // A TLB miss is a walk, and most walks succeed, so this is the loop that a replay of a trace
 // spends its time in (scripts/bench-walk.sh counts its instructions). It differs from run() only
@@ -46,26 +47,34 @@ constexpr bool canonical(unsigned levels, std::uint64_t va) {
 
 }  // namespace
 
-template <unsigned Levels>
-std::uint64_t Mmu::fast(std::uint64_t va, Access access) const {
+template <unsigned Levels, bool Path>
+std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPath* p) {
     constexpr unsigned E = entry_bytes(Levels);
-    const auto slow_walk = [&] { return run<false, E>(va, access, nullptr); };
-    if (!canonical(Levels, va) || !load_ok_) [[unlikely]]
+    const auto slow_walk = [&] {
+        if constexpr (Path) return NO_TRANSLATION;
+        else return mmu.run<false, E>(va, access, nullptr);
+    };
+    if (!canonical(Levels, va)) [[unlikely]]
         return slow_walk();
-
-    const Rights& r = rights_[(access.user ? 3 : 0) + static_cast<unsigned>(access.type)];
-    const PhysMem& mem = m_.mem;
-    const std::uint8_t* table = root_bytes_ ? root_bytes_ : mem.frame_or_zero(root_ >> bits::PAGE_SHIFT);
-    std::uint64_t and_bits = ~std::uint64_t{0}, or_bits = 0, pa = 0;
-    bool done = false;
-    [&]<unsigned... I>(std::integer_sequence<unsigned, I...>) {
-        // One level; false ends the walk (`done` at a leaf; else run() finishes it).
-        auto level = [&]<unsigned i>() {
+    const PhysMem::Frames frames = mmu.m_.mem.frames();
+    // root_bytes_ is null when the MOV to CR3 failed (run() says so), or when the root's frame was
+    // written after this Mmu was made.
+    const std::uint8_t* table = mmu.root_bytes_;
+    if (!table) [[unlikely]] {
+        if (!mmu.load_ok_) return slow_walk();
+        table = frames.find(mmu.root_ >> bits::PAGE_SHIFT);
+    }
+    const std::uint64_t frame_table = mmu.frame_table_;
+    std::uint64_t table_pa = mmu.root_;  // only for the record
+    std::uint64_t and_bits = ~std::uint64_t{0}, or_bits = 0, pa = NO_TRANSLATION;
+    [&]<unsigned... I>(std::integer_sequence<unsigned, I...>) __attribute__((always_inline)) {
+        // One level; false ends the walk (at a leaf, with pa set; else run() finishes it).
+        auto level = [&]<unsigned i>() __attribute__((always_inline)) {
             constexpr unsigned shift = level_shift(Levels, i);
             const unsigned index = static_cast<unsigned>((va >> shift) & index_mask(Levels, i));
             std::uint64_t raw;
             if constexpr (pae_top(Levels, i)) {
-                raw = pdpte_[index];  // checked for reserved bits by load_cr3(); no rights
+                raw = mmu.pdpte_[index];  // checked for reserved bits by load_cr3(); no rights
                 if (!(raw & bit(bits::P))) return false;
             } else {
                 if constexpr (E == 8) std::memcpy(&raw, table + index * 8, 8);
@@ -74,7 +83,7 @@ std::uint64_t Mmu::fast(std::uint64_t va, Access access) const {
                     std::memcpy(&r32, table + index * 4, 4);
                     raw = r32;
                 }
-                const Level& l = lv_[i];
+                const Level& l = mmu.lv_[i];
                 if constexpr (i + 1 < Levels) {
                     if ((raw & l.table_check) != bit(bits::P)) {
                         // A large page, or a fault for run() to name.
@@ -83,9 +92,10 @@ std::uint64_t Mmu::fast(std::uint64_t va, Access access) const {
                         or_bits |= raw;
                         std::uint64_t frame = raw & l.frame_leaf;
                         if (l.pse36)  // PSE-36: physical bits 39:32 in bits 20:13 (SDM table 4-4)
-                            frame |= ((raw >> bits::PSE36_LOW) & (bit(pse36_bits_) - 1)) << bits::PSE36_PA_SHIFT;
+                            frame |= ((raw >> bits::PSE36_LOW) & (bit(mmu.pse36_bits_) - 1)) << bits::PSE36_PA_SHIFT;
                         pa = frame | (va & (bit(shift) - 1));
-                        return done = true, false;
+                        if constexpr (Path) p->leaf_level = i, p->raw[i] = raw, p->addr[i] = table_pa + index * E;
+                        return false;
                     }
                     and_bits &= raw;
                     or_bits |= raw;
@@ -94,23 +104,31 @@ std::uint64_t Mmu::fast(std::uint64_t va, Access access) const {
                     and_bits &= raw;
                     or_bits |= raw;
                     pa = (raw & l.frame_leaf) | (va & (bits::PAGE_SIZE - 1));
-                    return done = true, false;
+                    if constexpr (Path) p->leaf_level = i, p->raw[i] = raw, p->addr[i] = table_pa + index * E;
+                    return false;
                 }
             }
-            table = mem.frame_or_zero((raw & frame_table_) >> bits::PAGE_SHIFT);
+            if constexpr (Path) p->raw[i] = raw, p->addr[i] = table_pa + index * E, table_pa = raw & frame_table;
+            table = frames.find((raw & frame_table) >> bits::PAGE_SHIFT);
             return true;
         };
         (level.template operator()<I>() && ...);
     }(std::make_integer_sequence<unsigned, Levels>{});
 
-    if (!done || (and_bits & r.need) != r.need || (or_bits & r.forbid) || (and_bits & r.user_page)) [[unlikely]]
+    // The rights of run()'s table as masks: one test for every refusal (SDM 4.6).
+    const Rights& r = mmu.rights_[(access.user ? 3 : 0) + static_cast<unsigned>(access.type)];
+    if (pa == NO_TRANSLATION || ((~and_bits & r.need) | (or_bits & r.forbid) | (and_bits & r.user_page))) [[unlikely]]
         return slow_walk();
+    if constexpr (Path) {
+        p->pa = pa;
+        p->perms = Perms{bits::test(and_bits, bits::US), bits::test(and_bits, bits::RW), !(or_bits & mmu.xd_mask_)};
+    }
     return pa;
 }
 
 // The fast path where the mode has one of the shapes above, else run() for every walk.
 void Mmu::pick_fast() {
-    root_bytes_ = m_.mem.frame(root_ >> bits::PAGE_SHIFT);
+    root_bytes_ = load_ok_ ? m_.mem.frame(root_ >> bits::PAGE_SHIFT) : nullptr;
     for (Level& l : lv_) {
         l.table_check = l.rsvd_table | l.leaf_test | bit(bits::P);
         l.leaf_check = l.rsvd_leaf | bit(bits::P);
@@ -135,11 +153,11 @@ void Mmu::pick_fast() {
                 return false;
         return mode_.canonical == (levels > 3) && mode_.va_bits == (levels == 5 ? 57u : levels == 4 ? 48u : 32u);
     };
-    if (shaped(2)) fast_ = &Mmu::fast<2>;
-    else if (shaped(3)) fast_ = &Mmu::fast<3>;
-    else if (shaped(4)) fast_ = &Mmu::fast<4>;
-    else if (shaped(5)) fast_ = &Mmu::fast<5>;
-    else fast_ = &Mmu::slow;
+    if (shaped(2)) fast_ = &Mmu::fast<2, false>, path_ = &Mmu::fast<2, true>;
+    else if (shaped(3)) fast_ = &Mmu::fast<3, false>, path_ = &Mmu::fast<3, true>;
+    else if (shaped(4)) fast_ = &Mmu::fast<4, false>, path_ = &Mmu::fast<4, true>;
+    else if (shaped(5)) fast_ = &Mmu::fast<5, false>, path_ = &Mmu::fast<5, true>;
+    else fast_ = &Mmu::slow, path_ = &Mmu::none;
 }
 
 }  // namespace vmtour

@@ -11,7 +11,9 @@
 
 #include <fmt/format.h>
 #include <iostream>
-#include <unordered_set>
+#include <array>
+#include <bit>
+#include <vector>
 
 namespace vmtour::cli {
 
@@ -92,23 +94,88 @@ int show_host(const TlbOptions& o) {
     return 0;
 }
 
+// The pages --pages has mapped, as one bit per page in 512-page regions (a 64-byte bitmap each),
+// found through a small open-addressing table of regions. Every access of a replay asks it: a
+// trace's pages cluster, so the bitmaps stay in the cache where a set of page addresses (one
+// entry per page, scattered) missed it on nearly every access of a trace of many pages.
+class PageSet {
+public:
+    explicit PageSet(std::uint64_t page_size) : shift_(static_cast<unsigned>(std::countr_zero(page_size))) {}
+    // True when the page at `base` was not in the set yet.
+    bool insert(std::uint64_t base) {
+        const std::uint64_t n = base >> shift_;
+        std::uint64_t& word = region(n >> 9)[(n >> 6) & 7];
+        const std::uint64_t bit = std::uint64_t{1} << (n & 63);
+        if (word & bit) return false;
+        word |= bit;
+        ++count_;
+        return true;
+    }
+    std::size_t size() const { return count_; }
+
+private:
+    static constexpr std::uint64_t EMPTY = ~std::uint64_t{0};  // region numbers have at most 52 bits
+    using Bits = std::array<std::uint64_t, 8>;
+
+    std::uint64_t* region(std::uint64_t key) {
+        if (key == last_key_) return bits_[last_].data();
+        if ((bits_.size() + 1) * 2 > keys_.size()) grow();
+        std::size_t i = slot(key);
+        while (keys_[i] != key && keys_[i] != EMPTY) i = (i + 1) & (keys_.size() - 1);
+        if (keys_[i] == EMPTY) {
+            keys_[i] = key;
+            index_[i] = static_cast<std::uint32_t>(bits_.size());
+            bits_.push_back(Bits{});
+        }
+        last_key_ = key;
+        last_ = index_[i];
+        return bits_[last_].data();
+    }
+    std::size_t slot(std::uint64_t key) const {
+        return static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ull) >> (64 - log2_));
+    }
+    void grow() {
+        std::vector<std::uint64_t> keys(keys_.empty() ? 16 : keys_.size() * 2, EMPTY);
+        std::vector<std::uint32_t> index(keys.size());
+        keys.swap(keys_);
+        index.swap(index_);
+        log2_ = static_cast<unsigned>(std::countr_zero(keys_.size()));
+        for (std::size_t j = 0; j < keys.size(); ++j) {
+            if (keys[j] == EMPTY) continue;
+            std::size_t i = slot(keys[j]);
+            while (keys_[i] != EMPTY) i = (i + 1) & (keys_.size() - 1);
+            keys_[i] = keys[j];
+            index_[i] = index[j];
+        }
+    }
+
+    unsigned shift_;
+    unsigned log2_ = 0;
+    std::vector<std::uint64_t> keys_;
+    std::vector<std::uint32_t> index_;
+    std::vector<Bits> bits_;
+    std::uint64_t last_key_ = EMPTY;
+    std::uint32_t last_ = 0;
+    std::size_t count_ = 0;
+};
+
 // --pages: every page the trace touches is mapped on first touch, frames handed out in order.
 struct DemandMapper {
     DemandMapper(Machine& machine, std::uint64_t page_size) : m(machine), page(page_size) {}
     Machine& m;
     std::uint64_t page;
     FrameAllocator tables{0x100000};
+    PageTableBuilder builder{m, tables};    // allocates the top-level table: CR3
     std::uint64_t next_frame = 0x40000000;  // data frames above the tables, 1 GB aligned
-    std::unordered_set<std::uint64_t> mapped;
+    PageSet mapped{page};
     std::uint64_t last = ~std::uint64_t{0};
 
     void ensure(std::uint64_t va) {
         const std::uint64_t base = va & ~(page - 1);
         if (base == last || !m.mode->is_canonical(va)) return;
         last = base;
-        if (!mapped.insert(base).second) return;
-        PageTableBuilder b(m, tables);
-        const std::string err = b.map({base, next_frame, page, page,
+        if (!mapped.insert(base)) return;
+        const std::string err = builder.map({base, next_frame, page, page,
                                        bits::bit(bits::RW) | bits::bit(bits::US) | bits::bit(bits::A) | bits::bit(bits::D)});
         if (!err.empty()) throw InputError(fmt::format("--pages cannot map {:#x}: {}", base, err));
         next_frame += page;
@@ -147,7 +214,6 @@ int run_tlb(const TlbOptions& o) {
         m.mode = &mode_of(o.machine.levels, mode_4level());
         m.name = "--pages";
         mapper = std::make_unique<DemandMapper>(m, bytes.value);
-        { PageTableBuilder top(m, mapper->tables); }  // allocates the top-level table: CR3
         info.machine = fmt::format("every page the trace touches mapped as {} on first touch", format_size(bytes.value));
     } else {
         m = load(o.machine);

@@ -1,0 +1,128 @@
+// The bookkeeping of a set-associative cache with LRU replacement, without its contents: which
+// slots are in use, their order of use within each set, and an index from a key's hash to the
+// slots that may hold it. The TLB's arrays and the paging-structure caches keep their entries in
+// their own vectors, slot for slot, and ask this for lookups and victims.
+//
+// Why: the TLB model used to scan a whole set on every lookup and every fill, and a fully
+// associative array is one set of all its entries (1536 in a large second level), so a replay
+// that misses spent most of its time there. Here every operation is O(1) on average, and the
+// choices are exactly those of the scans they replace (tests/unit/test_tlb_lru.cpp):
+//   - a lookup visits only the slots whose key has the same hash (chains over a power-of-two
+//     bucket table at least twice the slot count); the caller compares the keys;
+//   - the victim of a fill is the lowest-numbered empty way of the set, else its least recently
+//     used way (a doubly linked list per set, most recent first);
+//   - "lowest empty way" is found from a per-set hint below which every way is in use, so
+//     filling a set after a flush is linear in the set's size, not quadratic.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace vmtour {
+
+class LruIndex {
+public:
+    static constexpr std::uint32_t NONE = ~std::uint32_t{0};
+
+    // Slot i belongs to set i / ways.
+    LruIndex(unsigned sets, unsigned ways) : ways_(ways), set_(sets) {
+        slot_.resize(std::size_t{sets} * ways);
+        for (std::uint32_t i = 0; i < slot_.size(); ++i) slot_[i].set = i / ways, slot_[i].way = i % ways;
+        unsigned bits = 1;
+        while ((std::size_t{1} << bits) < 2 * slot_.size()) ++bits;
+        bucket_.assign(std::size_t{1} << bits, NONE);
+        shift_ = 64 - bits;
+    }
+
+    // The first slot, then the next ones, whose key has hash `h` (and some others: compare keys).
+    std::uint32_t first(std::uint64_t h) const { return bucket_[bucket_of(h)]; }
+    std::uint32_t next(std::uint32_t i) const { return slot_[i].chain; }
+    bool used(std::uint32_t i) const { return slot_[i].used; }
+
+    // Where a fill of this set goes: its lowest empty way, else its least recently used way.
+    std::uint32_t victim(unsigned set) {
+        Set& s = set_[set];
+        if (s.used < ways_) {
+            std::uint32_t i = set * ways_ + s.low;
+            while (slot_[i].used) ++i;
+            s.low = i - set * ways_;
+            return i;
+        }
+        return s.tail;
+    }
+    // Slot i now holds a key with hash h (what it held before is forgotten); it is the most
+    // recently used of its set.
+    void place(std::uint32_t i, std::uint64_t h) {
+        if (slot_[i].used) clear(i);
+        Slot& x = slot_[i];
+        Set& s = set_[x.set];
+        x.used = true;
+        ++s.used;
+        x.bucket = bucket_of(h);
+        x.chain = bucket_[x.bucket];
+        bucket_[x.bucket] = i;
+        link_front(s, i);
+    }
+    // Slot i was used: it becomes the most recently used of its set.
+    void touch(std::uint32_t i) {
+        Set& s = set_[slot_[i].set];
+        if (s.head == i) return;
+        unlink(s, i);
+        link_front(s, i);
+    }
+    // Slot i is empty now.
+    void clear(std::uint32_t i) {
+        Slot& x = slot_[i];
+        if (!x.used) return;
+        Set& s = set_[x.set];
+        unlink(s, i);
+        for (std::uint32_t* p = &bucket_[x.bucket];; p = &slot_[*p].chain)
+            if (*p == i) {
+                *p = x.chain;
+                break;
+            }
+        x.used = false;
+        --s.used;
+        if (x.way < s.low) s.low = x.way;
+    }
+
+private:
+    struct Slot {
+        std::uint32_t prev = NONE, next = NONE;  // the set's order of use, most recent first
+        std::uint32_t chain = NONE;              // the next slot in the same bucket
+        std::uint32_t bucket = 0;
+        std::uint32_t set = 0, way = 0;  // fixed: where the slot is
+        bool used = false;
+    };
+    struct Set {
+        std::uint32_t head = NONE, tail = NONE;  // most and least recently used
+        std::uint32_t used = 0;                  // slots in use
+        std::uint32_t low = 0;                   // every way below this one is in use
+    };
+
+    // Fibonacci hashing: the top bits of h * 2^64/phi.
+    std::uint32_t bucket_of(std::uint64_t h) const {
+        return static_cast<std::uint32_t>((h * 0x9e3779b97f4a7c15ull) >> shift_);
+    }
+    void unlink(Set& s, std::uint32_t i) {
+        Slot& x = slot_[i];
+        (x.prev == NONE ? s.head : slot_[x.prev].next) = x.next;
+        (x.next == NONE ? s.tail : slot_[x.next].prev) = x.prev;
+        x.prev = x.next = NONE;
+    }
+    void link_front(Set& s, std::uint32_t i) {
+        Slot& x = slot_[i];
+        x.prev = NONE;
+        x.next = s.head;
+        (s.head == NONE ? s.tail : slot_[s.head].prev) = i;
+        s.head = i;
+    }
+
+    unsigned ways_;
+    unsigned shift_ = 0;
+    std::vector<Slot> slot_;
+    std::vector<Set> set_;
+    std::vector<std::uint32_t> bucket_;
+};
+
+}  // namespace vmtour
