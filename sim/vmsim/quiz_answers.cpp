@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <csignal>
 #include <fmt/format.h>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <unistd.h>
@@ -123,20 +124,14 @@ End ask_one(const Quiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
     }
 }
 
-}  // namespace
-
-int ask_session(const Quiz& quiz, const std::string& problem) {
-    catch_sigint();
-
-    const std::size_t n = quiz.questions.size();
-    std::cout << problem
-              << "\nAnswer each question with its physical address (0x...), 'pf 0xCODE' or 'gp'.\n"
-                 "'hint' shows the walk one step at a time, 'show' the whole walk, 'quit' stops.\n";
+// The questions in order, each asked by `ask` (which clears `first` after a wrong answer or a
+// hint), with a tally; EOF, 'quit' and Ctrl-C stop with the tally so far. Both kinds of session.
+int run_session(std::size_t n, const std::function<End(std::size_t, LineReader&, bool&)>& ask) {
     LineReader in;
     Tally t;
     for (std::size_t i = 0; i < n; ++i) {
         bool first = true;
-        const End e = ask_one(quiz, i, in, first);
+        const End e = ask(i, in, first);
         if (e == End::Stopped) {
             std::cout << "\n"
                       << fmt::format("{} at question {} of {}; {}\n", sigint_caught() ? "interrupted" : "stopped", i + 1,
@@ -150,6 +145,18 @@ int ask_session(const Quiz& quiz, const std::string& problem) {
     }
     std::cout << "\n" << summary(t, n) << "\n";
     return t.first_try + t.later == n ? 0 : EXIT_FAULT;
+}
+
+}  // namespace
+
+int ask_session(const Quiz& quiz, const std::string& problem) {
+    catch_sigint();
+
+    const std::size_t n = quiz.questions.size();
+    std::cout << problem
+              << "\nAnswer each question with its physical address (0x...), 'pf 0xCODE' or 'gp'.\n"
+                 "'hint' shows the walk one step at a time, 'show' the whole walk, 'quit' stops.\n";
+    return run_session(n, [&](std::size_t i, LineReader& in, bool& first) { return ask_one(quiz, i, in, first); });
 }
 
 }  // namespace vmtour::cli
@@ -241,24 +248,7 @@ int ask_kind_session(const KindQuiz& quiz, const std::string& problem) {
     std::cout << problem << "\n"
               << KIND_PROMPT[static_cast<int>(quiz.options.kind)]
               << "'hint' shows the next hint, 'show' the solution, 'quit' stops.\n";
-    LineReader in;
-    Tally t;
-    for (std::size_t i = 0; i < n; ++i) {
-        bool first = true;
-        const End e = ask_kind_one(quiz, i, in, first);
-        if (e == End::Stopped) {
-            std::cout << "\n"
-                      << fmt::format("{} at question {} of {}; {}\n", sigint_caught() ? "interrupted" : "stopped", i + 1,
-                                     n, summary(t, n));
-            return sigint_caught() ? 130 : EXIT_FAULT;
-        }
-        ++t.done;
-        if (e == End::Shown) ++t.skipped;
-        else if (first) ++t.first_try;
-        else ++t.later;
-    }
-    std::cout << "\n" << summary(t, n) << "\n";
-    return t.first_try + t.later == n ? 0 : EXIT_FAULT;
+    return run_session(n, [&](std::size_t i, LineReader& in, bool& first) { return ask_kind_one(quiz, i, in, first); });
 }
 
 }  // namespace vmtour::cli
