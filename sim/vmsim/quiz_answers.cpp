@@ -79,19 +79,24 @@ std::string summary(const Tally& t, std::size_t total) {
 
 enum class End { Right, Shown, Stopped };
 
-End ask_one(const Quiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
-    const Question& q = quiz.questions[i];
-    const Walk w = question_walk(quiz, i);
-    const std::vector<std::string> hints = walk_hints(quiz.machine, w);
+// A graded line: a one-line error for a malformed answer, else right or wrong with the hint.
+struct Judged {
+    bool right = false;
+    std::string hint;
+};
+
+// One question: the learner's lines until a right answer, 'show' or a stop (EOF, 'quit').
+// 'hint' gives `hints` one at a time, all but the last (which is the answer itself).
+End ask_question(const std::string& heading, const std::vector<std::string>& hints, const std::string& solution,
+                 const std::function<Parsed<Judged>(const std::string&)>& judge, LineReader& in, bool& first_try) {
     std::size_t next_hint = 0;
     first_try = true;
-    std::cout << fmt::format("\n{}. {}\n", i + 1, question_text(q));
+    std::cout << wrap(heading, TEXT_WIDTH, "   ") << "\n";
     for (;;) {
         std::cout << "answer> " << std::flush;
         const auto line = in.next();
         if (!line) return End::Stopped;
         if (!in.terminal()) std::cout << *line << "\n";  // a transcript that reads like the session
-        const auto t = parse_answer(*line);
         std::string cmd = *line;
         std::erase_if(cmd, [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
         if (cmd.empty()) continue;
@@ -107,21 +112,37 @@ End ask_one(const Quiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
             continue;
         }
         if (cmd == "show" || cmd == "skip") {
-            std::cout << "\n" << quiz_solution_text(quiz, w);
+            std::cout << "\n" << solution;
             return End::Shown;
         }
-        if (!t) {
-            std::cout << "  " << t.error << "; or 'hint', 'show', 'quit'\n";
+        const Parsed<Judged> v = judge(*line);
+        if (!v) {
+            std::cout << "  " << (wrap(v.error + "; or 'hint', 'show', 'quit'", 78, "  ") + "\n");
             continue;
         }
-        const Verdict v = grade(quiz.machine, w, t.value);
-        if (v.right) {
-            std::cout << "  right\n\n" << quiz_solution_text(quiz, w);
+        if (v.value.right) {
+            std::cout << "  right\n\n" << solution;
             return End::Right;
         }
         first_try = false;
-        std::cout << "  " << (wrap("wrong: " + v.hint, 78, "    ") + "\n");
+        std::cout << "  " << (wrap("wrong: " + v.value.hint, 78, "    ") + "\n");
     }
+}
+
+End ask_one(const Quiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
+    const Walk w = question_walk(quiz, i);
+    const auto judge = [&](const std::string& line) {
+        Parsed<Judged> r;
+        const auto t = parse_answer(line);
+        if (!t) r.error = t.error;
+        else {
+            const Verdict v = grade(quiz.machine, w, t.value);
+            r.value = {v.right, v.hint};
+        }
+        return r;
+    };
+    return ask_question(fmt::format("\n{}. {}", i + 1, question_text(quiz.questions[i])), walk_hints(quiz.machine, w),
+                        quiz_solution_text(quiz, w), judge, in, first_try);
 }
 
 // The questions in order, each asked by `ask` (which clears `first` after a wrong answer or a
@@ -199,45 +220,15 @@ const char* const KIND_PROMPT[] = {
 };
 
 End ask_kind_one(const KindQuiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
-    const std::vector<std::string> hints = kind_hints(quiz, i);
-    std::size_t next_hint = 0;
-    first_try = true;
-    std::cout << wrap(fmt::format("\n{}. {}", i + 1, kind_question_text(quiz, i)), TEXT_WIDTH, "   ") << "\n";
-    for (;;) {
-        std::cout << "answer> " << std::flush;
-        const auto line = in.next();
-        if (!line) return End::Stopped;
-        if (!in.terminal()) std::cout << *line << "\n";
-        std::string cmd = *line;
-        std::erase_if(cmd, [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
-        if (cmd.empty()) continue;
-        if (cmd == "quit" || cmd == "q") return End::Stopped;
-        if (cmd == "hint" || cmd == "h" || cmd == "?") {
-            first_try = false;
-            if (next_hint + 1 >= hints.size()) {
-                std::cout << "  no more hints before the answer: type 'show' to see it\n";
-                continue;
-            }
-            std::cout << "  " << (wrap(fmt::format("hint {}: {}", next_hint + 1, hints[next_hint]), 78, "    ") + "\n");
-            ++next_hint;
-            continue;
-        }
-        if (cmd == "show" || cmd == "skip") {
-            std::cout << "\n" << kind_solution_text(quiz, i);
-            return End::Shown;
-        }
-        const auto v = grade_kind_answer(quiz, i, *line);
-        if (!v) {
-            std::cout << "  " << (wrap(v.error + "; or 'hint', 'show', 'quit'", 78, "  ") + "\n");
-            continue;
-        }
-        if (v.value.right) {
-            std::cout << "  right\n\n" << kind_solution_text(quiz, i);
-            return End::Right;
-        }
-        first_try = false;
-        std::cout << "  " << (wrap("wrong: " + v.value.hint, 78, "    ") + "\n");
-    }
+    const auto judge = [&](const std::string& line) {
+        Parsed<Judged> r;
+        const auto v = grade_kind_answer(quiz, i, line);
+        if (!v) r.error = v.error;
+        else r.value = {v.value.right, v.value.hint};
+        return r;
+    };
+    return ask_question(fmt::format("\n{}. {}", i + 1, kind_question_text(quiz, i)), kind_hints(quiz, i),
+                        kind_solution_text(quiz, i), judge, in, first_try);
 }
 
 }  // namespace
