@@ -137,7 +137,8 @@ std::set<std::uint64_t> numbers_in_output(const std::string& output) {
         if (!cur.empty()) words.push_back(std::move(cur));
         cur.clear();
     }
-    static const std::regex number_re("(0x[0-9a-fA-F]+|[0-9]+)(K|M|G|KB|MB|GB|KiB|MiB|GiB)?");
+    // A number and any letters after it: a unit (is_unit) makes it a size, other letters no number.
+    static const std::regex number_re("(0x[0-9a-fA-F]+|[0-9]+)([A-Za-z]+)?");
     std::set<std::uint64_t> seen;
     for (std::size_t i = 0; i < words.size(); ++i) {
         std::string w = words[i];
@@ -152,7 +153,7 @@ std::set<std::uint64_t> numbers_in_output(const std::string& output) {
         }
         for (std::size_t p = 0; p < parts.size(); ++p) {
             std::smatch m;
-            if (!std::regex_match(parts[p], m, number_re)) continue;
+            if (!std::regex_match(parts[p], m, number_re) || (m[2].matched && !is_unit(m[2].str()))) continue;
             if (p + 1 < parts.size() && !parts[p + 1].empty() && std::isalpha(static_cast<unsigned char>(parts[p + 1][0])))
                 continue;  // "2-level", "64-bit"
             const bool unit_next = parts.size() == 1 && !m[2].matched && i + 1 < words.size() && is_unit(words[i + 1]);
