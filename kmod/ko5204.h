@@ -12,7 +12,7 @@ struct mm_struct;
 
 /*
  * An answer: the text a read of /proc/pagetable returns.  Reference-counted: the open file that
- * wrote the command holds it, and so does the module as its last answer (main.c).
+ * wrote the command holds it, and so does the module as its last answer (main.c); text.c makes them.
  */
 struct ko_text {
 	struct kref ref;
@@ -35,6 +35,7 @@ extern struct ratelimit_state ko_refusal_rs;
 			pr_notice(fmt, ##__VA_ARGS__);			\
 	} while (0)
 
+/* text.c */
 struct ko_text *ko_text_new(size_t size);
 void ko_text_put(struct ko_text *t);
 __printf(2, 3) void ko_printf(struct ko_text *t, const char *fmt, ...);
@@ -56,5 +57,13 @@ size_t ko_snapshot_text_size(u64 start, u64 end);
 
 int ko_map(struct ko_text *t, struct mm_struct *mm);
 #define KO_MAP_TEXT_SIZE SZ_16K
+
+/*
+ * commands.c: run one command, given as its words (1 to 3); *answer gets its text, or stays
+ * NULL for "free".  0 or a negative errno for the writer, the reason in the log (ko_refuse).
+ */
+int ko_run(char **word, int nwords, struct ko_text **answer);
+/* Free the live vmalloc and kmalloc allocations (the module's exit). */
+void ko_free_allocs(void);
 
 #endif
