@@ -159,6 +159,23 @@ std::string flag_labels(std::uint64_t raw, bool ps_level, bool large, bool has_x
 
 namespace vmtour {
 
+std::vector<unsigned> entry_flags(std::uint64_t raw, const EntryKind& k) {
+    using namespace bits;
+    std::vector<unsigned> meaningful{P};
+    if (k.pdpte_pae) meaningful.insert(meaningful.end(), {PWT, PCD});  // SDM table 4-8
+    else meaningful.insert(meaningful.end(), {RW, US, PWT, PCD, A});
+    if (k.leaf) {
+        meaningful.push_back(D);
+        if (k.large) meaningful.push_back(PS);
+        meaningful.insert(meaningful.end(), {G, k.large ? PAT_LARGE : PAT_4K});
+    }
+    if (k.has_xd) meaningful.push_back(XD);
+    std::vector<unsigned> set;
+    for (unsigned b : meaningful)
+        if (test(raw, b)) set.push_back(b);
+    return set;
+}
+
 std::string entry_labels(std::uint64_t raw, const EntryKind& k) {
     using namespace bits;
     std::string out;
@@ -166,20 +183,17 @@ std::string entry_labels(std::uint64_t raw, const EntryKind& k) {
     auto avl = [&](unsigned b) {
         if (test(raw, b)) add(fmt::format("AVL{}", b));
     };
-    if (test(raw, P)) add("P");
-    if (!k.pdpte_pae) {
-        if (test(raw, RW)) add("R/W");
-        if (test(raw, US)) add("U/S");
+    for (unsigned b : entry_flags(raw, k)) {
+        if (b == XD) continue;  // after the ignored bits, below: the entry's bit order
+        if (b == PAT_LARGE || (b == PAT_4K && !k.large)) add("PAT");  // bit 7 is PAT in a PTE, PS above
+        else
+            for (const auto& f : FLAG_NAMES)
+                if (f.bit == b) {
+                    add(f.label);
+                    break;
+                }
     }
-    if (test(raw, PWT)) add("PWT");
-    if (test(raw, PCD)) add("PCD");
-    if (!k.pdpte_pae && test(raw, A)) add("A");
-    if (k.leaf) {
-        if (test(raw, D)) add("D");
-        if (k.large && test(raw, PS)) add("PS");
-        if (test(raw, G)) add("G");
-        if (test(raw, k.large ? PAT_LARGE : PAT_4K)) add("PAT");
-    } else if (!k.pdpte_pae) {
+    if (!k.leaf && !k.pdpte_pae) {
         avl(D);
         if (k.ps_ignored) avl(PS);
         avl(G);

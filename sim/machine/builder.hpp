@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace vmtour {
 
@@ -85,6 +86,13 @@ struct EntryKind {
     bool avl_high = false;    // 64-bit entries: bits 62:52 are ignored
     bool ps_ignored = false;  // a table entry whose bit 7 the SDM calls ignored (32-bit PDE, PSE=0)
 };
+// The flags set in an entry of this kind that mean something there (SDM tables 4-4 to 4-20), by
+// bits.hpp's positions (PAT at PAT_4K in a PTE, PAT_LARGE in a large-page entry, so bit 7 is PAT
+// in a PTE and PS in a large-page entry), in the order
+// P, R/W, U/S, PWT, PCD, A, D, PS, G, PAT, XD. The one rule for the walk's display
+// (entry_labels) and the decode questions' answers.
+std::vector<unsigned> entry_flags(std::uint64_t raw, const EntryKind& kind);
+// entry_flags' labels ("R/W", "U/S", ...) and the ignored bits set (AVL9, AVL52, ...), spaced.
 std::string entry_labels(std::uint64_t raw, const EntryKind& kind);
 
 }  // namespace vmtour

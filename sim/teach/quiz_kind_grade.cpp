@@ -4,6 +4,7 @@
 #include "quiz_kinds.hpp"
 
 #include "bits.hpp"
+#include "builder.hpp"
 #include "grade.hpp"
 #include "lesson_answer.hpp"
 #include "quiz_grade.hpp"
@@ -340,23 +341,13 @@ DecodedEntry decode_entry(const PagingMode& mode, unsigned level, std::uint64_t 
     e.address = raw & bits::range(e.addr_high, e.addr_low);
     if (narrow && leaf && d.pse36)  // bits 20:13 hold physical bits 39:32 (SDM table 4-4)
         e.address |= ((raw >> bits::PSE36_LOW) & 0xff) << bits::PSE36_PA_SHIFT;
-    std::vector<unsigned> names{bits::P};
-    if (d.pdpte_pae) names = {bits::P, bits::PWT, bits::PCD};  // SDM table 4-8
-    else {
-        names = {bits::P, bits::RW, bits::US, bits::PWT, bits::PCD, bits::A};
-        if (leaf) names.insert(names.end(), {bits::D, bits::G});
-        if (leaf && !last) names.push_back(bits::PS);
-        if (mode.has_xd) names.push_back(bits::XD);
-    }
-    for (unsigned b : DECODE_FLAGS)
-        if (std::find(names.begin(), names.end(), b) != names.end() && test(raw, b)) e.flags.push_back(b);
-    if (leaf && test(raw, last ? bits::PAT_4K : bits::PAT_LARGE)) {
-        e.flags.push_back(bits::PAT_LARGE);
-        std::sort(e.flags.begin(), e.flags.end(), [](unsigned x, unsigned y) {
-            return std::find(std::begin(DECODE_FLAGS), std::end(DECODE_FLAGS), x) <
-                   std::find(std::begin(DECODE_FLAGS), std::end(DECODE_FLAGS), y);
-        });
-    }
+    EntryKind kind;
+    kind.leaf = leaf;
+    kind.large = leaf && !last;
+    kind.pdpte_pae = d.pdpte_pae;
+    kind.has_xd = mode.has_xd;
+    for (unsigned b : entry_flags(raw, kind))  // a PTE's PAT (bit 7) is answered as PAT, bit 12
+        e.flags.push_back(b == bits::PAT_4K && !kind.large ? bits::PAT_LARGE : b);
     return e;
 }
 
