@@ -4,40 +4,18 @@ they can be compared: from driver.get to the physical address 0xdeadbabe shown i
 ?levels=2&va=0x1337babe, each page loaded in turn ROUNDS times (the first load of each is dropped
 as a warm-up of the browser's caches), median reported.
 Usage: measure_load.py ROUNDS WEB_DIR [WEB_DIR...]   (each holds index.html and dist/vmtour.js)"""
-import functools
-import http.server
 import os
 import statistics
 import sys
-import tempfile
-import threading
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
+from browser import chromium, serve
+
 rounds, dirs = int(sys.argv[1]), sys.argv[2:]
-
-
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-servers = []
-for d in dirs:
-    s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=d))
-    threading.Thread(target=s.serve_forever, daemon=True).start()
-    servers.append(s)
-
-opts = webdriver.ChromeOptions()
-opts.binary_location = "/usr/bin/chromium"
-for a in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-          "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1300",
-          f"--user-data-dir={tempfile.mkdtemp(prefix='vmtour-load-')}", "--allow-file-access-from-files"]:
-    opts.add_argument(a)
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+servers = [serve(d) for d in dirs]
+driver = chromium("vmtour-load-")
 shown = "const r = document.getElementById('result'); return !!r && r.textContent.includes('0xdeadbabe')"
 times = {d: {"http": [], "file": [], "page": [], "script": [], "module": []} for d in dirs}
 try:

@@ -3,21 +3,18 @@
 Usage: test_page.py WEB_DIR ARTIFACT_DIR [VMSIM]
 WEB_DIR holds index.html and dist/vmtour.js. Screenshots of every state go to ARTIFACT_DIR.
 With VMSIM, the page's error messages are compared with the command line's."""
-import http.server
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import functools
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+from browser import chromium, serve
 
 web_dir, artifacts = sys.argv[1], sys.argv[2]
 vmsim = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else None
@@ -32,24 +29,9 @@ def check(cond, what):
         failures.append(what)
 
 
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=web_dir))
-threading.Thread(target=server.serve_forever, daemon=True).start()
+server = serve(web_dir)
 base = f"http://127.0.0.1:{server.server_address[1]}/index.html"
-
-profile = tempfile.mkdtemp(prefix="vmtour-chromium-")
-opts = webdriver.ChromeOptions()
-opts.binary_location = "/usr/bin/chromium"
-for a in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-          "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1300",
-          f"--user-data-dir={profile}", "--allow-file-access-from-files"]:
-    opts.add_argument(a)
-opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+driver = chromium("vmtour-chromium-", browser_log=True)
 wait = WebDriverWait(driver, 20)
 
 
