@@ -37,34 +37,18 @@ def bits(hi, lo):
     return 0 if hi < lo else ((1 << (hi + 1)) - 1) & ~((1 << lo) - 1)
 
 
-class Machine:
+# The machine file is read by the starter kit's given reader, so the grader's tests also check
+# what every learner starts from; the walk below is this file's own.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lessons", "lab-walker",
+                                "python"))
+import walker as kit  # noqa: E402
+
+
+class Machine(kit.Machine):
     def __init__(self, path):
-        self.mem = {}  # entry address -> raw value
-        self.ctl = {"cr0.wp": 1, "cr4.pse": 1, "cr4.smep": 0, "cr4.smap": 0, "efer.nxe": 1, "rflags.ac": 0}
-        self.mode, self.cr3, self.maxphy = None, 0, None
-        table = None
-        with open(path) as f:
-            for line in f:
-                w = line.split("#", 1)[0].split()
-                if not w or w[0] in ("vmtour-machine", "expect", "alloc"):
-                    continue
-                if w[0] == "mode":
-                    self.mode = w[1]
-                elif w[0] == "cr3":
-                    self.cr3 = int(w[1], 0)
-                elif w[0] == "maxphyaddr":
-                    self.maxphy = int(w[1], 0)
-                elif w[0] in self.ctl:
-                    self.ctl[w[0]] = int(w[1])
-                elif w[0] == "table":
-                    table = int(w[1], 0)
-                elif w[0] == "entry":
-                    self.mem[int(w[1], 0)] = int(w[2], 0)
-                else:
-                    self.mem[table + int(w[0], 0) * MODES[self.mode][1]] = int(w[1], 0)
+        super().__init__(path)
+        self.mem, self.maxphy = self.memory, self.maxphyaddr
         self.levels, self.esize, self.va_bits, self.canonical, self.has_xd, self.rsvd_top = MODES[self.mode]
-        if self.maxphy is None:
-            self.maxphy = 52 if self.canonical else 40
 
 
 def walk(m, va, access, user, bug):
