@@ -37,13 +37,19 @@ programs() { # ARCH
 	fi
 }
 
+# A program with a program interpreter (PT_INTERP), i.e. not static. grep reads all of readelf's
+# output (no -q): under pipefail an early exit could fail readelf with SIGPIPE.
+is_dynamic() { # PROGRAM
+	readelf -l "$1" | grep INTERP >/dev/null
+}
+
 # What a dynamic program loads: its shared libraries and its program interpreter, as ldd resolves
 # them on this host (DT_NEEDED, then the loader's search), one path a line; nothing for a static
 # program.
 needed_libs() { # PROGRAM...
 	local p
 	for p in "$@"; do
-		readelf -l "$p" | grep -q INTERP || continue
+		is_dynamic "$p" || continue
 		ldd "$p" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
 	done | sort -u
 }
@@ -134,7 +140,7 @@ copy_programs() { # ARCH ROOT
 	mapfile -t progs < <(programs "$1")
 	for p in "${progs[@]}"; do
 		# A 32-bit kernel has no 32-bit libc in the guest: those must be static.
-		if [ "$1" = i386 ] && readelf -l "$p" | grep -q INTERP; then
+		if [ "$1" = i386 ] && is_dynamic "$p"; then
 			die "$p is not statically linked (the i386 guests have no libraries)"
 		fi
 		strip --strip-debug -o "$2/usr/bin/$(basename "$p")" "$p"
