@@ -1,6 +1,11 @@
 # What `cmake --install` puts where (GNUInstallDirs; PREFIX is /usr/local unless --prefix says):
-#   bin/vmsim, bin/vmreal, bin/vmlab (vmlab builds its guests from a source tree: lab/README.md)
+#   bin/vmsim, bin/vmreal, bin/vmlab
 #   share/vmtour/lessons/        the lessons; vmsim finds them from its own folder (sim/CMakeLists.txt)
+#   share/vmtour/lab/            what vmlab builds its guests with: fetch.sh, build.sh, common.sh,
+#                                guest/init.sh (vmlab finds them from its own folder: lab/vmlab/layout.cpp)
+#   libexec/vmtour/i386/         static 32-bit vmsim and vmreal for vmlab's i386 guests, from the
+#                                static-i386 build (VMTOUR_GUEST_I386); the amd64 guests run bin/'s.
+#                                The module's sources are ko5204-dkms's, in /usr/src (below).
 #   share/doc/vmtour/            the README and docs/
 #   share/man/man1/              vmsim.1, vmreal.1 and vmlab.1, made at build time from the --help
 #   share/bash-completion/completions/vmsim, vmreal, vmlab: made at build time from the --help too
@@ -27,6 +32,21 @@ install(TARGETS vmsim vmreal vmlab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} C
 install(DIRECTORY lessons/ DESTINATION ${CMAKE_INSTALL_DATADIR}/vmtour/lessons COMPONENT vmtour
         PATTERN "*.sh" EXCLUDE)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT vmtour)
+install(FILES lab/fetch.sh lab/build.sh lab/common.sh DESTINATION ${CMAKE_INSTALL_DATADIR}/vmtour/lab COMPONENT vmtour)
+install(FILES lab/guest/init.sh DESTINATION ${CMAKE_INSTALL_DATADIR}/vmtour/lab/guest COMPONENT vmtour)
+# A 32-bit kernel runs only 32-bit programs, and the guests have no libraries: static builds
+# (cmake --preset static-i386 && cmake --build --preset static-i386), made apart from this build
+# (another compiler mode) and picked up here. Without them the package still installs; vmlab's
+# 2level and pae modes then say they are missing (tests/install/run.sh checks the .deb has them).
+set(VMTOUR_GUEST_I386 ${PROJECT_SOURCE_DIR}/build/static-i386 CACHE PATH
+    "The static-i386 build whose vmsim and vmreal go into libexec/vmtour/i386 (vmlab's i386 guests)")
+install(PROGRAMS ${VMTOUR_GUEST_I386}/vmsim ${VMTOUR_GUEST_I386}/real/vmreal
+        DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/vmtour/i386 COMPONENT vmtour OPTIONAL)
+install(CODE "
+  if(NOT EXISTS \"${VMTOUR_GUEST_I386}/vmsim\" OR NOT EXISTS \"${VMTOUR_GUEST_I386}/real/vmreal\")
+    message(WARNING \"no static 32-bit vmsim and vmreal in ${VMTOUR_GUEST_I386}: vmlab's 2level and pae \"
+                    \"guests will lack them (cmake --preset static-i386 && cmake --build --preset static-i386)\")
+  endif()" COMPONENT vmtour)
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs COMPONENT vmtour)
 
 set(vmtour_cli_tree ${PROJECT_SOURCE_DIR}/cmake/cli-tree.sh)

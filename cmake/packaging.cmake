@@ -38,14 +38,23 @@ set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 
 set(CPACK_DEBIAN_VMTOUR_PACKAGE_NAME vmtour)
 set(CPACK_DEBIAN_VMTOUR_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_VMTOUR_PACKAGE_RECOMMENDS "man-db, bash-completion")
-set(CPACK_DEBIAN_VMTOUR_PACKAGE_SUGGESTS "ko5204-dkms")
+# vmlab's needs are Recommends, not Depends: vmsim and vmreal need none of them, and QEMU with
+# its libraries is about 100 MB that a learner who wants only the simulator may leave out
+# (--no-install-recommends); apt installs Recommends by default, so `apt install vmtour` gives a
+# working vmlab, and a vmlab missing one says which package in one line. QEMU boots the guests;
+# ko5204-dkms holds the module's sources (vmlab builds them against each guest kernel's headers,
+# with gcc and make); cpio packs the initramfs; libelf1 is what the downloaded kernels' kbuild
+# tools (objtool) load; xz-utils and zstd unpack the amd64 kernels for the faster PVH boot.
+set(CPACK_DEBIAN_VMTOUR_PACKAGE_RECOMMENDS
+    "man-db, bash-completion, qemu-system-x86, ko5204-dkms (= ${PROJECT_VERSION}), gcc, make, cpio, libelf1, xz-utils, zstd")
 set(CPACK_DEBIAN_VMTOUR_PACKAGE_SECTION education)
 set(CPACK_COMPONENT_VMTOUR_DESCRIPTION
   "vmtour: how x86 virtual memory really works\n"
   "vmsim, a software x86 MMU that shows every step of a page walk in the four paging\n"
   "modes, and vmreal, which allocates memory and shows where each page really lives\n"
-  "in physical memory (/proc/self/pagemap); with lessons, man pages and completion.")
+  "in physical memory (/proc/self/pagemap); with lessons, man pages and completion.\n"
+  "vmlab boots real Debian kernels in each paging mode under QEMU, with the ko5204\n"
+  "module loaded, no root needed.")
 
 set(CPACK_DEBIAN_DKMS_PACKAGE_NAME ko5204-dkms)
 set(CPACK_DEBIAN_DKMS_PACKAGE_ARCHITECTURE all)

@@ -3,14 +3,27 @@
 # shellcheck shell=bash
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(cd "$LAB_DIR/.." && pwd)
+# What a guest is made of comes from where vmlab says (VMLAB_*, lab/vmlab/layout.cpp): a source
+# tree, or an installed vmtour (these scripts in share/vmtour/lab, ko5204-dkms's sources in
+# /usr/src, the 32-bit programs in libexec/vmtour/i386).  Run by hand from a source tree, the
+# defaults are that tree and its build/default.
+SOURCE_DIR=
+[ -f "$LAB_DIR/../CMakePresets.json" ] && SOURCE_DIR=$(cd "$LAB_DIR/.." && pwd)
+KMOD_DIR=${VMLAB_KMOD:-${SOURCE_DIR:+$SOURCE_DIR/kmod}}
+LESSONS_DIR=${VMLAB_LESSONS:-${SOURCE_DIR:+$SOURCE_DIR/lessons}}
+# The amd64 guests run the host's own 64-bit vmsim and vmreal (with the shared libraries they
+# load); the i386 guests need static 32-bit ones: VMLAB_I386_BIN holds them (installed), else
+# they are built from the source tree (preset static-i386).
+VMSIM_AMD64=${VMLAB_VMSIM_AMD64:-${SOURCE_DIR:+$SOURCE_DIR/build/default/vmsim}}
+VMREAL_AMD64=${VMLAB_VMREAL_AMD64:-${SOURCE_DIR:+$SOURCE_DIR/build/default/real/vmreal}}
+I386_BIN=${VMLAB_I386_BIN:-}
 # The cache: VMTOUR_CACHE, else $XDG_CACHE_HOME/vmtour, else ~/.cache/vmtour (vmlab passes
 # VMTOUR_CACHE, so the scripts and vmlab agree).
 CACHE=${VMTOUR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmtour}
 DEBS=$CACHE/debs
 KROOT=$CACHE/kernels
-# What the lab builds: per flavour, the module and the guest's initramfs; per architecture the
-# static programs.
+# What the lab builds: per flavour, the module and the guest's initramfs; the static 32-bit
+# programs when built from a source tree (bin-i386).
 LABW=$CACHE/lab
 
 die() {

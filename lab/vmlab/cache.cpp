@@ -1,6 +1,7 @@
 #include "cache.hpp"
 
 #include "errors.hpp"
+#include "layout.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -10,10 +11,6 @@
 #include <iostream>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef VMTOUR_SOURCE_DIR
-#define VMTOUR_SOURCE_DIR ""
-#endif
 
 namespace vmtour::lab {
 
@@ -26,28 +23,18 @@ std::string env(const char* name) {
     return v ? v : "";
 }
 
-// The guests are built from vmtour's sources (the module for each kernel, static programs):
-// $VMTOUR_SOURCE, else the tree this vmlab was built from.
-std::string source_dir() {
-    std::string dir = env("VMTOUR_SOURCE");
-    if (dir.empty()) dir = VMTOUR_SOURCE_DIR;
-    std::error_code ec;
-    if (dir.empty() || !fs::exists(fs::path(dir) / "lab" / "build.sh", ec))
-        throw LabError(fmt::format("vmlab builds its guests from vmtour's source tree, and there is none at "
-                                   "'{}': set VMTOUR_SOURCE to a checkout",
-                                   dir));
-    return dir;
-}
-
-// Runs `bash SCRIPT ARGS...` with VMTOUR_CACHE set; its output goes to our stderr.
-int run_script(const std::string& script, const std::string& arg) {
+// Runs `bash SCRIPT ARG` with VMTOUR_CACHE and the layout's variables set; its output goes to
+// our stderr.
+int run_script(const Layout& layout, const std::string& script, const std::string& arg) {
     const std::string cache = cache_dir();
+    const std::string path = layout.scripts + "/" + script;
     const pid_t pid = fork();
     if (pid < 0) throw LabError("cannot start a process (fork failed)");
     if (pid == 0) {
         dup2(2, 1);
         setenv("VMTOUR_CACHE", cache.c_str(), 1);
-        execlp("bash", "bash", script.c_str(), arg.c_str(), static_cast<char*>(nullptr));
+        for (const auto& [name, value] : layout.env) setenv(name.c_str(), value.c_str(), 1);
+        execlp("bash", "bash", path.c_str(), arg.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
     int status = 0;
@@ -100,10 +87,10 @@ std::string kernel_version(const std::string& kernel) {
 }
 
 void prepare(const std::string& kernel) {
-    const std::string src = source_dir();
+    const Layout layout = find_layout();
     // The scripts say what went wrong on a line of their own: nothing to add here.
-    if (run_script(src + "/lab/fetch.sh", kernel) != 0) throw LabError("");
-    if (run_script(src + "/lab/build.sh", kernel) != 0) throw LabError("");
+    if (run_script(layout, "fetch.sh", kernel) != 0) throw LabError("");
+    if (run_script(layout, "build.sh", kernel) != 0) throw LabError("");
 }
 
 int list_cache() {

@@ -38,6 +38,21 @@ else
 	fail=1
 fi
 check "installed vmsim lesson check 1 (vmsim of the prefix)" env -u VMTOUR_LESSONS "$p/bin/vmsim" lesson check 1
+
+# The installed vmlab builds its guests from the prefix's files, found from its own folder (also
+# moved), not from this source tree: with a cache whose amd64 kernel looks fetched, it runs the
+# prefix's build.sh, which looks for the module's sources where ko5204-dkms puts them
+# (PREFIX/src/ko5204-VERSION; not part of a plain install) and says so.
+for f in share/vmtour/lab/fetch.sh share/vmtour/lab/build.sh share/vmtour/lab/common.sh share/vmtour/lab/guest/init.sh; do
+	check "installed $f" test -f "$p/$f"
+done
+mkdir -p "$tmp/cache/kernels/amd64" "$tmp/cache/kernels/busybox-amd64"
+touch "$tmp/cache/kernels/amd64/ready" "$tmp/cache/kernels/amd64/no-pvh" "$tmp/cache/kernels/busybox-amd64/busybox"
+version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
+out=$(env -u VMTOUR_SOURCE VMTOUR_CACHE="$tmp/cache" "$p/bin/vmlab" --mode 4level --fetch 2>&1)
+want="vmlab: no sources of the module at '$p/src/ko5204-$version' (an installed vmtour: apt-get install ko5204-dkms)"
+if [ "$out" = "$want" ]; then echo "ok: the moved prefix's vmlab builds from the prefix (looks for $p/src/ko5204-$version)"
+else echo "FAIL: the moved prefix's vmlab --fetch: '$out'"; fail=1; fi
 out=$(env -u VMTOUR_LESSONS "$build/vmsim" lesson show 1 2>&1)
 if grep -qF "(from $src/lessons/01-" <<<"$out"; then echo "ok: the build tree's vmsim reads the source's lessons"
 else echo "FAIL: build tree's vmsim lesson show 1: $(tail -1 <<<"$out")"; fail=1; fi

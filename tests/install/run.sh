@@ -2,9 +2,16 @@
 # The fresh-machine test: vmtour's two .debs (cpack) installed with apt into a minimal Debian 12
 # made by debootstrap, dependencies from the archive, and used there from /usr/bin as a learner
 # would: vmsim translate, vmsim lesson check 1, man vmsim, bash completion, vmreal as root; then
-# ko5204-dkms, which DKMS must build for the kernel whose headers are in that root, and remove.
+# ko5204-dkms, which DKMS must build for the kernel whose headers are in that root; then the
+# installed vmlab, with nothing of the source tree: it builds the guests from what the packages
+# installed (the module from ko5204-dkms's sources, against the guest kernels' headers) and runs a
+# command in a 4level guest (the installed 64-bit programs) and a 2level one (the package's static
+# 32-bit ones); then ko5204-dkms is removed.
 # The root's tarball is cached in ~/.cache/vmtour/install (made again if missing), and so are
-# the packages apt downloads into it. Needs root (debootstrap, chroot, mount) and the archive.
+# the packages apt downloads into it. The guests' kernels are not downloaded again: the host's
+# kernel cache (vmlab's, ~/.cache/vmtour/kernels, filled by lab/fetch.sh if need be) is
+# bind-mounted read-only into the root, at the same path (its links name it).
+# Needs root (debootstrap, chroot, mount) and the archive.
 # Usage: tests/install/run.sh BUILD_DIR   (e.g. build/default, built)
 set -euo pipefail
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
@@ -20,9 +27,14 @@ mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sourc
 mirror=${mirror:-http://deb.debian.org/debian}
 
 # 1. The packages.
-# Build first: cpack reads CPackConfig.cmake before it brings the build up to date.
-say "cmake --build and cpack in $build"
+# Build first: cpack reads CPackConfig.cmake before it brings the build up to date. The static
+# 32-bit programs for vmlab's i386 guests come from the static-i386 build of the same tree
+# (VMTOUR_GUEST_I386), the one vmlab builds from a source tree too: built once for both.
+src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt")
+say "cmake --build, the static-i386 build in $src, and cpack in $build"
 cmake --build "$build" >/dev/null
+(cd "$src" && cmake --preset static-i386 >/dev/null && cmake --build --preset static-i386 -j2 >/dev/null) ||
+	{ echo "install test: the static-i386 build failed (g++-multilib?)" >&2; exit 1; }
 rm -rf "$build/packages"
 (cd "$build" && cpack -G DEB 2>&1 >/dev/null | grep -v '^CPackDeb: - Generating dependency list$' >&2 || true)
 deb=$(ls "$build"/packages/vmtour_*_*.deb)
@@ -61,19 +73,29 @@ cp "$deb" "$dkms_deb" "$root/tmp/"
 in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
 say "root ready in $work"
 
-# 3. vmtour: apt resolves its dependencies from the archive.
+# 3. vmtour: apt resolves its dependencies from the archive. Its Recommends (vmlab's needs:
+# cmake/packaging.cmake) are installed as apt would, but without theirs (QEMU's graphical
+# front end and the like only cost time here); ko5204-dkms, not in the archive, comes in 4.
 in_root apt-get update -q >"$work/apt.log" 2>&1 || { tail "$work/apt.log"; exit 1; }
-in_root apt-get install -y -q "/tmp/$(basename "$deb")" >>"$work/apt.log" 2>&1 || { tail -20 "$work/apt.log"; exit 1; }
-say "apt-get install ./$(basename "$deb"): done"
+in_root apt-get install -y -q --no-install-recommends "/tmp/$(basename "$deb")" >>"$work/apt.log" 2>&1 || { tail -20 "$work/apt.log"; exit 1; }
+recommends=$(in_root dpkg-query -W -f='${Recommends}' vmtour | tr ',' '\n' | sed 's/(.*)//; s/ //g' | grep -vx ko5204-dkms)
+# shellcheck disable=SC2086
+in_root apt-get install -y -q --no-install-recommends $recommends >>"$work/apt.log" 2>&1 || { tail -20 "$work/apt.log"; exit 1; }
+say "apt-get install ./$(basename "$deb") and its Recommends ($(echo $recommends)): done"
 
 fail=0
 export root
+. "$(dirname "$0")/vmlab.sh"
 # check WHAT SHELL-COMMAND: the command (bash, on the host; $root is the root) succeeds.
 check() {
 	local out
 	if out=$(bash -c "$2" 2>&1); then echo "ok: $1"; else echo "FAIL: $1"; tail -5 <<<"$out" | sed 's/^/    /'; fail=1; fi
 }
 run_in() { echo "chroot \"\$root\" env -i PATH=/usr/bin:/bin LC_ALL=C.UTF-8 $*"; }
+check "the .deb holds the lab's scripts and static 32-bit vmsim and vmreal" \
+	"dpkg-deb -c $deb | grep -q ' ./usr/share/vmtour/lab/build.sh$' && dpkg-deb -c $deb | grep -q ' ./usr/share/vmtour/lab/guest/init.sh$' && dpkg-deb -c $deb | grep -q ' ./usr/libexec/vmtour/i386/vmsim$' && dpkg-deb -c $deb | grep -q ' ./usr/libexec/vmtour/i386/vmreal$'"
+check "the i386 programs are static 32-bit ones" \
+	"for p in \$root/usr/libexec/vmtour/i386/vm{sim,real}; do readelf -h \$p | grep -q 'Class: *ELF32' && ! readelf -l \$p | grep -q INTERP || exit 1; done"
 check "the package depends on libc6, libstdc++6, libgcc-s1" \
 	"$(run_in dpkg-query -W -f='\${Depends}' vmtour) | tee /dev/stderr | grep libc6 | grep libstdc++6 | grep -q libgcc-s1"
 where=$(chroot "$root" sh -c 'command -v vmsim; command -v vmreal' | tr '\n' ' ')
@@ -116,6 +138,9 @@ else
 	grep -iE "error|ko5204|kernel" "$work/dkms.log" | tail -15
 	fail=1
 fi
+
+# 5. vmlab, installed: the guests built from the packages' files alone.
+vmlab_test
 in_root apt-get remove -y -q ko5204-dkms >"$work/remove.log" 2>&1 || { tail "$work/remove.log"; fail=1; }
 check "apt-get remove ko5204-dkms: dkms forgets it, /usr/src is clean" \
 	"[ -z \"\$($(run_in dkms status ko5204))\" ] && [ ! -e \$root/usr/src/ko5204-$version ]"

@@ -37,6 +37,8 @@ run_case "no 6.12 for i386" 2 "^vmlab: no 6\.12 kernel for 2level: Debian builds
 run_case "no mode" 2 "^vmlab: give --mode" "$VMLAB" -- true
 run_case "nothing after --" 2 "^vmlab: nothing after '--'" "$VMLAB" --mode 2level --
 run_case "--in without a command" 2 "^vmlab: --in and --out go with a command" "$VMLAB" --mode 2level --in /etc/hostname
+run_case "VMTOUR_SOURCE that is no source tree" 125 "^vmlab: VMTOUR_SOURCE is '$tmp', which is not a vmtour source tree \(no lab/build\.sh\)$" \
+	env VMTOUR_SOURCE="$tmp" VMTOUR_CACHE="$tmp/cache" "$VMLAB" --mode 4level --fetch
 run_case "a mistyped option" 2 "^vmlab: no option --lsit; did you mean '--list'\?" "$VMLAB" --lsit
 run_case "--accel" 2 "^vmlab: --accel fast: auto, kvm or tcg$" "$VMLAB" --mode 2level --accel fast -- true
 run_case "an --in file that is not there" 2 "^vmlab: --in $tmp/nothing: no such file$" \

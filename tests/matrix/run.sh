@@ -72,6 +72,36 @@ check_row() { # ROWNAME
 	check_results "$row" "$d" "$d/out"
 }
 
+# One row in a background job: its boot, then at once its checks on the host, which thus run
+# while the other guests still boot instead of after all of them. The job's failures go to
+# $d/failed, its messages to $d/check.err; collect_row brings them into this shell.
+boot_and_check() { # ROW
+	local d=$RUN/$1
+	boot "$1"
+	FAILED=()
+	check_row "$1" 2>"$d/check.err"
+	printf '%s\n' "${FAILED[@]}" >"$d/failed"
+}
+
+collect_row() { # ROW
+	local d=$RUN/$1 line
+	cat "$d/check.err" >&2 2>/dev/null || true
+	[ -f "$d/failed" ] || { FAILED+=("$1: its checks did not run to the end"); return; }
+	while IFS= read -r line; do
+		if [ -n "$line" ]; then FAILED+=("$line"); fi
+	done <"$d/failed"
+}
+
+# How many of the rows started are still booting (no boot.rc yet): a guest's slot is free as
+# soon as its guest is done, while its checks still run.
+booting() { # ROW...
+	local row n=0
+	for row in "$@"; do
+		[ -f "$RUN/$row/boot.rc" ] || n=$((n + 1))
+	done
+	echo $n
+}
+
 main() {
 	need gcc bc timeout
 	SELECTED=("$@")
@@ -86,12 +116,19 @@ main() {
 
 	vmsim_has_check || die "$VMSIM does not exist or has no 'check' command: build vmsim first (cmake --build build/default --target vmsim)"
 
-	# The kernels and guests (downloaded and built once, then only checked), and ktest.
+	# The kernels and guests (downloaded and built once, then only checked: the scripts take the
+	# cache's lock only when there is work), and ktest, all at once.
+	local pids=() what=()
 	for row in "${SELECTED[@]}"; do
-		"$VMLAB" --fetch --mode "$(row_mode "$row")" --kernel "$(row_series "$row")" ||
-			die "vmlab --fetch --mode $(row_mode "$row") --kernel $(row_series "$row") failed"
+		"$VMLAB" --fetch --mode "$(row_mode "$row")" --kernel "$(row_series "$row")" &
+		pids+=($!) what+=("vmlab --fetch --mode $(row_mode "$row") --kernel $(row_series "$row")")
 	done
-	bash "$MATRIX_DIR/build.sh"
+	bash "$MATRIX_DIR/build.sh" &
+	pids+=($!) what+=("tests/matrix/build.sh")
+	local i
+	for i in "${!pids[@]}"; do
+		wait "${pids[i]}" || die "${what[i]} failed"
+	done
 	local t1
 	t1=$(date +%s.%N)
 
@@ -107,24 +144,27 @@ main() {
 			[ "$(row_mode "$row")" = "$mode" ] && start+=("$row")
 		done
 	done
+	local started=()
 	for row in "${start[@]}"; do
 		# At most JOBS guests at once (two emulated CPUs each: the race needs two).
-		while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
-			wait -n || true
+		while [ "$(booting "${started[@]}")" -ge "$JOBS" ]; do
+			sleep 0.2
 		done
-		boot "$row" &
+		rm -rf "${RUN:?}/$row"
+		started+=("$row")
+		boot_and_check "$row" &
 	done
 	wait
 	local t2
 	t2=$(date +%s.%N)
 	for row in "${SELECTED[@]}"; do
-		check_row "$row"
+		collect_row "$row"
 	done
 	table
 	while read -r row secs; do
 		printf 'boot %-11s %5.1f s\n' "$row" "$secs"
 	done <"$RUN/times"
-	printf 'matrix: fetch+build %.1f s, boots (in parallel) %.1f s, total %.1f s\n' \
+	printf 'matrix: fetch+build %.1f s, boots and checks (in parallel) %.1f s, total %.1f s\n' \
 		"$(echo "$t1 - $T0" | bc)" "$(echo "$t2 - $t1" | bc)" "$(echo "$(date +%s.%N) - $T0" | bc)"
 	if [ ${#FAILED[@]} -gt 0 ]; then
 		echo "matrix: ${#FAILED[@]} failure(s):"

@@ -13,12 +13,15 @@ RACE_SECONDS=${5:-15}
 mkdir -p "$OUT" || exit 1
 cd "$OUT" || exit 1
 : >status
+: >times
 
-step() { # NAME COMMAND...: run it, keep its output and exit status
+step() { # NAME COMMAND...: run it, keep its output and exit status (its seconds in `times`)
 	name=$1
 	shift
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	"$@" >"$name" 2>"$name.err"
 	echo "$name $?" >>status
+	echo "$name $t0 $(cut -d' ' -f1 /proc/uptime)" >>times
 	[ -s "$name.err" ] || rm -f "$name.err"
 }
 
