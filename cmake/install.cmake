@@ -5,14 +5,15 @@
 #                                guest/init.sh (vmlab finds them from its own folder: lab/vmlab/layout.cpp)
 #   libexec/vmtour/i386/         static 32-bit vmsim and vmreal for vmlab's i386 guests, from the
 #                                static-i386 build (VMTOUR_GUEST_I386); the amd64 guests run bin/'s.
-#                                The module's sources are ko5204-dkms's, in /usr/src (below).
+#   src/ko5204-VERSION/          the module's sources (cmake/packaging.cmake: ko5204-dkms's in
+#                                the packages), which vmlab builds for its guests' kernels
 #   share/doc/vmtour/            the README and docs/
 #   share/man/man1/              vmsim.1, vmreal.1 and vmlab.1, made at build time from the --help
 #   share/bash-completion/completions/vmsim, vmreal, vmlab: made at build time from the --help too
 # Both generated files come from cmake/cli-tree.sh, which reads each command's --help (and its
 # subcommands'), so they cannot drift from the commands; tests/install checks them.
-# The kernel module's sources are component "dkms", left out of a plain install: its package
-# (cmake/packaging.cmake) puts them under /usr/src for DKMS.
+# The kernel module's sources are component "dkms": its own package (cmake/packaging.cmake) puts
+# them under /usr/src for DKMS.
 include(GNUInstallDirs)
 
 option(VMTOUR_MAN "Generate man pages with help2man (Debian package help2man)" ON)
@@ -37,7 +38,8 @@ install(FILES lab/guest/init.sh DESTINATION ${CMAKE_INSTALL_DATADIR}/vmtour/lab/
 # A 32-bit kernel runs only 32-bit programs, and the guests have no libraries: static builds
 # (cmake --preset static-i386 && cmake --build --preset static-i386), made apart from this build
 # (another compiler mode) and picked up here. Without them the package still installs; vmlab's
-# 2level and pae modes then say they are missing (tests/install/run.sh checks the .deb has them).
+# 2level and pae modes then build them in the source tree while it exists, else say they are
+# missing (tests/install/run.sh checks the .deb has them).
 set(VMTOUR_GUEST_I386 ${PROJECT_SOURCE_DIR}/build/static-i386 CACHE PATH
     "The static-i386 build whose vmsim and vmreal go into libexec/vmtour/i386 (vmlab's i386 guests)")
 install(PROGRAMS ${VMTOUR_GUEST_I386}/vmsim ${VMTOUR_GUEST_I386}/real/vmreal
@@ -45,7 +47,8 @@ install(PROGRAMS ${VMTOUR_GUEST_I386}/vmsim ${VMTOUR_GUEST_I386}/real/vmreal
 install(CODE "
   if(NOT EXISTS \"${VMTOUR_GUEST_I386}/vmsim\" OR NOT EXISTS \"${VMTOUR_GUEST_I386}/real/vmreal\")
     message(WARNING \"no static 32-bit vmsim and vmreal in ${VMTOUR_GUEST_I386}: vmlab's 2level and pae \"
-                    \"guests will lack them (cmake --preset static-i386 && cmake --build --preset static-i386)\")
+                    \"guests will build them in ${PROJECT_SOURCE_DIR} while it is there (or: cmake --preset \"
+                    \"static-i386 && cmake --build --preset static-i386, then install again)\")
   endif()" COMPONENT vmtour)
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs COMPONENT vmtour)
 

@@ -16,12 +16,14 @@ foreach(script postinst prerm)
     FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 endforeach()
 
-# Relative to the package's prefix (/usr): /usr/src/ko5204-VERSION. Not in a plain install.
-install(DIRECTORY kmod/ DESTINATION src/ko5204-${PROJECT_VERSION} COMPONENT dkms EXCLUDE_FROM_ALL
+# Relative to the prefix: /usr/src/ko5204-VERSION in the package. A plain `cmake --install` puts
+# them in PREFIX/src/ko5204-VERSION too, because vmlab builds its guests' module from there
+# (lab/vmlab/layout.cpp); `dkms add` takes that folder as it is.
+install(DIRECTORY kmod/ DESTINATION src/ko5204-${PROJECT_VERSION} COMPONENT dkms
         FILES_MATCHING PATTERN "*.c" PATTERN "*.h" PATTERN "Kbuild" PATTERN "Makefile"
         PATTERN "*.mod.c" EXCLUDE)  # kbuild writes those when the module is built in place
 install(FILES ${PROJECT_BINARY_DIR}/dkms/dkms.conf DESTINATION src/ko5204-${PROJECT_VERSION}
-        COMPONENT dkms EXCLUDE_FROM_ALL)
+        COMPONENT dkms)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME vmtour)

@@ -7,13 +7,14 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # tree, or an installed vmtour (these scripts in share/vmtour/lab, ko5204-dkms's sources in
 # /usr/src, the 32-bit programs in libexec/vmtour/i386).  Run by hand from a source tree, the
 # defaults are that tree and its build/default.
-SOURCE_DIR=
-[ -f "$LAB_DIR/../CMakePresets.json" ] && SOURCE_DIR=$(cd "$LAB_DIR/.." && pwd)
+SOURCE_DIR=${VMLAB_SOURCE:-}
+[ -z "$SOURCE_DIR" ] && [ -f "$LAB_DIR/../CMakePresets.json" ] && SOURCE_DIR=$(cd "$LAB_DIR/.." && pwd)
 KMOD_DIR=${VMLAB_KMOD:-${SOURCE_DIR:+$SOURCE_DIR/kmod}}
 LESSONS_DIR=${VMLAB_LESSONS:-${SOURCE_DIR:+$SOURCE_DIR/lessons}}
 # The amd64 guests run the host's own 64-bit vmsim and vmreal (with the shared libraries they
 # load); the i386 guests need static 32-bit ones: VMLAB_I386_BIN holds them (installed), else
-# they are built from the source tree (preset static-i386).
+# they are built from the source tree (preset static-i386; VMLAB_SOURCE names it when these
+# scripts are installed ones: a plain install made without those programs, its tree still there).
 VMSIM_AMD64=${VMLAB_VMSIM_AMD64:-${SOURCE_DIR:+$SOURCE_DIR/build/default/vmsim}}
 VMREAL_AMD64=${VMLAB_VMREAL_AMD64:-${SOURCE_DIR:+$SOURCE_DIR/build/default/real/vmreal}}
 I386_BIN=${VMLAB_I386_BIN:-}

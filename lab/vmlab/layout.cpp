@@ -52,15 +52,24 @@ fs::path prefix_of(const fs::path& bin) {
 // Installed (cmake/install.cmake): PREFIX/share/vmtour/lab holds the scripts, the module's
 // sources are ko5204-dkms's (PREFIX/src/ko5204-VERSION: not a second copy), the amd64 guests run
 // PREFIX/bin's vmsim and vmreal, the i386 guests the static ones in PREFIX/libexec/vmtour/i386.
+// A plain `cmake --install` made without the static-i386 build has no 32-bit programs: while
+// the tree it was built from is still there, build.sh builds them in that tree, as it would for
+// a vmlab run from the tree.
 Layout installed(const fs::path& prefix) {
     const fs::path data = prefix / VMTOUR_INSTALL_DATADIR / "vmtour";
     const fs::path bin = prefix / VMTOUR_INSTALL_BINDIR;
-    return {(data / "lab").string(),
-            {{"VMLAB_KMOD", (prefix / "src" / fmt::format("ko5204-{}", VMTOUR_VERSION)).string()},
-             {"VMLAB_LESSONS", (data / "lessons").string()},
-             {"VMLAB_VMSIM_AMD64", (bin / "vmsim").string()},
-             {"VMLAB_VMREAL_AMD64", (bin / "vmreal").string()},
-             {"VMLAB_I386_BIN", (prefix / VMTOUR_INSTALL_LIBEXECDIR / "vmtour" / "i386").string()}}};
+    const fs::path i386 = prefix / VMTOUR_INSTALL_LIBEXECDIR / "vmtour" / "i386";
+    Layout l{(data / "lab").string(),
+             {{"VMLAB_KMOD", (prefix / "src" / fmt::format("ko5204-{}", VMTOUR_VERSION)).string()},
+              {"VMLAB_LESSONS", (data / "lessons").string()},
+              {"VMLAB_VMSIM_AMD64", (bin / "vmsim").string()},
+              {"VMLAB_VMREAL_AMD64", (bin / "vmreal").string()}}};
+    const fs::path src = VMTOUR_SOURCE_DIR;
+    if (!present(i386 / "vmsim") && !src.empty() && present(src / "CMakePresets.json"))
+        l.env.emplace_back("VMLAB_SOURCE", src.string());
+    else
+        l.env.emplace_back("VMLAB_I386_BIN", i386.string());
+    return l;
 }
 
 // A source tree: its lab/, kmod/ and lessons/; the amd64 guests run the vmsim and vmreal built

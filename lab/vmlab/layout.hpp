@@ -13,7 +13,8 @@ namespace vmtour::lab {
 struct Layout {
     std::string scripts;  // the folder of fetch.sh, build.sh, common.sh and guest/init.sh
     // For build.sh (lab/common.sh): VMLAB_KMOD, VMLAB_LESSONS, VMLAB_VMSIM_AMD64,
-    // VMLAB_VMREAL_AMD64, VMLAB_I386_BIN (an unset one: build.sh's default for a source tree).
+    // VMLAB_VMREAL_AMD64, VMLAB_I386_BIN or VMLAB_SOURCE (the tree that builds the 32-bit
+    // programs); an unset one: build.sh's default for a source tree.
     std::vector<std::pair<std::string, std::string>> env;
 };
 

@@ -24,7 +24,12 @@ for f in bin/vmsim bin/vmreal share/vmtour/lessons/README.md share/vmtour/lesson
 	check "installed $f" test -f "$p/$f"
 done
 check "no maintainers' scripts among the lessons" test ! -e "$p/share/vmtour/lessons/regen.sh"
-check "no module sources in a plain install" test ! -e "$p/src"
+version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
+# vmlab builds its guests' module from them (as ko5204-dkms installs them in /usr/src).
+for f in Kbuild Makefile main.c walk.h dkms.conf; do
+	check "installed src/ko5204-$version/$f" test -f "$p/src/ko5204-$version/$f"
+done
+check "the installed dkms.conf names the version" grep -qx "PACKAGE_VERSION=\"$version\"" "$p/src/ko5204-$version/dkms.conf"
 
 # The installed lessons, found from bin/ (lesson show names the folder it read).
 mv "$p" "$tmp/moved"
@@ -41,14 +46,14 @@ check "installed vmsim lesson check 1 (vmsim of the prefix)" env -u VMTOUR_LESSO
 
 # The installed vmlab builds its guests from the prefix's files, found from its own folder (also
 # moved), not from this source tree: with a cache whose amd64 kernel looks fetched, it runs the
-# prefix's build.sh, which looks for the module's sources where ko5204-dkms puts them
-# (PREFIX/src/ko5204-VERSION; not part of a plain install) and says so.
+# prefix's build.sh, which looks for the module's sources in PREFIX/src/ko5204-VERSION (removed
+# here, as on a machine with the vmtour package and without ko5204-dkms) and says so.
 for f in share/vmtour/lab/fetch.sh share/vmtour/lab/build.sh share/vmtour/lab/common.sh share/vmtour/lab/guest/init.sh; do
 	check "installed $f" test -f "$p/$f"
 done
 mkdir -p "$tmp/cache/kernels/amd64" "$tmp/cache/kernels/busybox-amd64"
 touch "$tmp/cache/kernels/amd64/ready" "$tmp/cache/kernels/amd64/no-pvh" "$tmp/cache/kernels/busybox-amd64/busybox"
-version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
+rm -r "$p/src"
 out=$(env -u VMTOUR_SOURCE VMTOUR_CACHE="$tmp/cache" "$p/bin/vmlab" --mode 4level --fetch 2>&1)
 want="vmlab: no sources of the module at '$p/src/ko5204-$version' (an installed vmtour: apt-get install ko5204-dkms)"
 if [ "$out" = "$want" ]; then echo "ok: the moved prefix's vmlab builds from the prefix (looks for $p/src/ko5204-$version)"
