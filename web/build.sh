@@ -24,17 +24,27 @@ export NODE_PATH=/usr/share/nodejs
 # Lessons 1 to 6 travel inside the wasm (file:// cannot fetch them).
 /usr/bin/python3 "$root/web/embed_lessons.py" "$root/lessons" "$inc/lessons_data.cpp"
 version=$(sed -n 's/^project(vmtour VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
+# The command line, without its main() (the page runs lessons' commands through run_vmsim), as
+# two unity sources: CLI11 costs ~11 s of CPU in every file that includes it (sim/CMakeLists.txt
+# builds vmsim the same way).
+cli=("$root"/sim/vmsim/{app,common,cmd_walk,cmd_tables,cmd_check,cmd_quiz,quiz_answers,line_reader,cmd_lesson,lesson_lab,cmd_lesson_do,lesson_progress,cmd_tlb,cmd_grade,walker_run}.cpp
+  "$root"/web/web_vmsim.cpp)
+half=$(((${#cli[@]} + 1) / 2))
+printf '#include "%s"\n' "${cli[@]:0:half}" > "$inc/unity_cli_1.cpp"
+printf '#include "%s"\n' "${cli[@]:half}" > "$inc/unity_cli_2.cpp"
+# The largest sources first, so that the last ones to finish are short.
 sources=(
+  "$inc"/unity_cli_{1,2}.cpp
   "$root"/sim/machine/{parse,mode,physmem,walk,walk_fast,builder,machine_file,examples,tlb,tlb_geometry,trace,cpuid_tlb}.cpp
   "$root"/sim/teach/{cost,memmap,quiz,quiz_kinds,quiz_kind_grade,grade,model_walk,grade_cases,quiz_grade,lessons,lessons_check,line_regex,lesson_answer}.cpp
   "$root"/sim/present/{render,text,svg_doc,svg_walk,svg_map,quiz_text,input_words,markdown,markdown_html,tlb_render,cli_text}.cpp
   "$root"/formats/{report,report_parse}.cpp
-  # The command line, without its main(): the page runs lessons' commands through run_vmsim.
-  "$root"/sim/vmsim/{app,common,cmd_walk,cmd_tables,cmd_check,cmd_quiz,quiz_answers,line_reader,cmd_lesson,lesson_lab,cmd_lesson_do,lesson_progress,cmd_tlb,cmd_grade,walker_run}.cpp
-  "$root"/web/{vmtour_web,web_vmsim,web_lessons}.cpp "$inc/lessons_data.cpp"
+  "$root"/web/{vmtour_web,web_lessons}.cpp "$inc/lessons_data.cpp"
+  # fmt's implementation, compiled once rather than in every file (FMT_HEADER_ONLY).
+  "$root"/cmake/fmt-once/fmt.cpp
 )
 ln -s /usr/include/CLI "$inc/CLI"
-flags=(-std=c++20 -O2 -fexceptions -DFMT_HEADER_ONLY=1 -DNDEBUG -DVMTOUR_VERSION="\"$version\""
+flags=(-std=c++20 -O2 -fexceptions -DNDEBUG -DVMTOUR_VERSION="\"$version\""
   -include "$inc/no_page_size.h" -I"$inc" -I"$root/sim/machine" -I"$root/sim/teach" -I"$root/sim/present"
   -I"$root/sim/vmsim" -I"$root/formats" -I"$root/web")
 # One object per source, two at a time, through ccache when there is one (it caches em++ too).

@@ -68,16 +68,17 @@ int grade_answer_file(const Quiz& quiz, const std::string& file, const std::stri
 
 namespace {
 
-struct Tally {
+struct ScoreTally {
     std::size_t first_try = 0, later = 0, skipped = 0, done = 0;
 };
 
-std::string summary(const Tally& t, std::size_t total) {
+std::string summary(const ScoreTally& t, std::size_t total) {
     return fmt::format("score: {} of {} right at the first try, {} after more tries, {} shown", t.first_try, total,
                        t.later, t.skipped);
 }
 
-enum class End { Right, Shown, Stopped };
+// How a question ended (named apart from cmd_lesson_do.cpp's End: vmsim is a unity build).
+enum class QuestionEnd { Right, Shown, Stopped };
 
 // A graded line: a one-line error for a malformed answer, else right or wrong with the hint.
 struct Judged {
@@ -87,7 +88,7 @@ struct Judged {
 
 // One question: the learner's lines until a right answer, 'show' or a stop (EOF, 'quit').
 // 'hint' gives `hints` one at a time, all but the last (which is the answer itself).
-End ask_question(const std::string& heading, const std::vector<std::string>& hints, const std::string& solution,
+QuestionEnd ask_question(const std::string& heading, const std::vector<std::string>& hints, const std::string& solution,
                  const std::function<Parsed<Judged>(const std::string&)>& judge, LineReader& in, bool& first_try) {
     std::size_t next_hint = 0;
     first_try = true;
@@ -95,12 +96,12 @@ End ask_question(const std::string& heading, const std::vector<std::string>& hin
     for (;;) {
         std::cout << "answer> " << std::flush;
         const auto line = in.next();
-        if (!line) return End::Stopped;
+        if (!line) return QuestionEnd::Stopped;
         if (!in.terminal()) std::cout << *line << "\n";  // a transcript that reads like the session
         std::string cmd = *line;
         std::erase_if(cmd, [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
         if (cmd.empty()) continue;
-        if (cmd == "quit" || cmd == "q") return End::Stopped;
+        if (cmd == "quit" || cmd == "q") return QuestionEnd::Stopped;
         if (cmd == "hint" || cmd == "h" || cmd == "?") {
             first_try = false;
             if (next_hint + 1 >= hints.size()) {
@@ -113,7 +114,7 @@ End ask_question(const std::string& heading, const std::vector<std::string>& hin
         }
         if (cmd == "show" || cmd == "skip") {
             std::cout << "\n" << solution;
-            return End::Shown;
+            return QuestionEnd::Shown;
         }
         const Parsed<Judged> v = judge(*line);
         if (!v) {
@@ -122,14 +123,14 @@ End ask_question(const std::string& heading, const std::vector<std::string>& hin
         }
         if (v.value.right) {
             std::cout << "  right\n\n" << solution;
-            return End::Right;
+            return QuestionEnd::Right;
         }
         first_try = false;
         std::cout << "  " << (wrap("wrong: " + v.value.hint, 78, "    ") + "\n");
     }
 }
 
-End ask_one(const Quiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
+QuestionEnd ask_one(const Quiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
     const Walk w = question_walk(quiz, i);
     const auto judge = [&](const std::string& line) {
         Parsed<Judged> r;
@@ -147,20 +148,20 @@ End ask_one(const Quiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
 
 // The questions in order, each asked by `ask` (which clears `first` after a wrong answer or a
 // hint), with a tally; EOF, 'quit' and Ctrl-C stop with the tally so far. Both kinds of session.
-int run_session(std::size_t n, const std::function<End(std::size_t, LineReader&, bool&)>& ask) {
+int run_session(std::size_t n, const std::function<QuestionEnd(std::size_t, LineReader&, bool&)>& ask) {
     LineReader in;
-    Tally t;
+    ScoreTally t;
     for (std::size_t i = 0; i < n; ++i) {
         bool first = true;
-        const End e = ask(i, in, first);
-        if (e == End::Stopped) {
+        const QuestionEnd e = ask(i, in, first);
+        if (e == QuestionEnd::Stopped) {
             std::cout << "\n"
                       << fmt::format("{} at question {} of {}; {}\n", sigint_caught() ? "interrupted" : "stopped", i + 1,
                                      n, summary(t, n));
             return sigint_caught() ? 130 : EXIT_FAULT;
         }
         ++t.done;
-        if (e == End::Shown) ++t.skipped;
+        if (e == QuestionEnd::Shown) ++t.skipped;
         else if (first) ++t.first_try;
         else ++t.later;
     }
@@ -219,7 +220,7 @@ const char* const KIND_PROMPT[] = {
     "Answer each question with a number of tables.\n",
 };
 
-End ask_kind_one(const KindQuiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
+QuestionEnd ask_kind_one(const KindQuiz& quiz, std::size_t i, LineReader& in, bool& first_try) {
     const auto judge = [&](const std::string& line) {
         Parsed<Judged> r;
         const auto v = grade_kind_answer(quiz, i, line);
