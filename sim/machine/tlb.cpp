@@ -3,6 +3,7 @@
 #include "bits.hpp"
 #include "lru_index.hpp"
 
+#include <bit>
 #include <fmt/format.h>
 
 namespace vmtour {
@@ -16,6 +17,7 @@ constexpr std::uint64_t CR3_PCID = bit(12) - 1;    // CR3[11:0] is the PCID when
 
 struct Entry {
     std::uint64_t vpn = 0;    // va >> page shift
+    std::uint64_t key = 0;    // tlb_key(vpn, size_class): what a lookup compares
     std::uint64_t frame = 0;  // physical address of the page
     std::uint16_t pcid = 0;
     std::uint8_t size_class = 0;
@@ -35,6 +37,14 @@ struct Array {
     unsigned sets = 1, ways = 1;
     LruIndex lru;
     std::array<unsigned, SIZE_CLASSES> count{};  // valid entries per size class
+    unsigned present = 0;                        // bit sc: count[sc] > 0
+    void add(unsigned sc) {
+        ++count[sc];
+        present |= 1u << sc;
+    }
+    void remove(unsigned sc) {
+        if (!--count[sc]) present &= ~(1u << sc);
+    }
 };
 
 struct Level {
@@ -65,6 +75,9 @@ struct Psc {
 //   supervisor: writes need R/W=1 or CR0.WP=0; fetches from user pages need SMEP=0;
 //               data accesses to user pages need SMAP=0 or EFLAGS.AC=1
 std::optional<FaultReason> refused(const Perms& p, Access a, const Control& c) {
+    // A user access does not depend on the control bits (checked first: the common case).
+    if (a.user && p.user && (a.type == AccessType::Read || (a.type == AccessType::Write ? p.writable : p.executable)))
+        return std::nullopt;
     const bool write = a.type == AccessType::Write, fetch = a.type == AccessType::Execute;
     if (a.user && !p.user) return FaultReason::SupervisorPage;
     if (!a.user && p.user && fetch && c.cr4_smep) return FaultReason::Smep;
@@ -90,12 +103,13 @@ struct Tlb::Impl {
     // lowest way. (Two can match only after PCID switches with global pages.)
     Entry* find(Array& a, std::uint64_t va, std::uint16_t pcid) {
         std::uint32_t best = LruIndex::NONE;
-        for (unsigned sc = 0; sc < SIZE_CLASSES; ++sc) {
-            if (!a.count[sc]) continue;  // nothing of this size is cached (implies its shift exists)
-            const std::uint64_t vpn = va >> shift[sc];
-            for (std::uint32_t i = a.lru.first(tlb_key(vpn, sc)); i != LruIndex::NONE; i = a.lru.next(i)) {
+        // Only the sizes cached in this array (which implies their shift exists).
+        for (unsigned sizes = a.present; sizes; sizes &= sizes - 1) {
+            const auto sc = static_cast<unsigned>(std::countr_zero(sizes));
+            const std::uint64_t key = tlb_key(va >> shift[sc], sc);
+            for (std::uint32_t i = a.lru.first(key); i != LruIndex::NONE; i = a.lru.next(i)) {
                 const Entry& x = a.e[i];
-                if (x.vpn == vpn && x.size_class == sc && (x.global || x.pcid == pcid) && i < best) best = i;
+                if (x.key == key && (x.global || x.pcid == pcid) && i < best) best = i;
             }
             if (best != LruIndex::NONE && a.sets > 1) break;
         }
@@ -114,10 +128,10 @@ struct Tlb::Impl {
         for (Array& a : l.arrays) {
             if (!(a.g.sizes & (1u << proto.size_class))) continue;
             const std::uint32_t i = a.lru.victim(static_cast<unsigned>(proto.vpn % a.sets));
-            if (a.lru.used(i)) --a.count[a.e[i].size_class];
+            if (a.lru.used(i)) a.remove(a.e[i].size_class);
             a.e[i] = proto;
-            a.lru.place(i, tlb_key(proto.vpn, proto.size_class));
-            ++a.count[proto.size_class];
+            a.lru.place(i, proto.key);
+            a.add(proto.size_class);
             return;
         }
     }
@@ -143,7 +157,7 @@ struct Tlb::Impl {
                 for (std::uint32_t i = 0; i < a.e.size(); ++i)
                     if (a.lru.used(i) && pred(a.e[i])) {
                         a.lru.clear(i);
-                        --a.count[a.e[i].size_class];
+                        a.remove(a.e[i].size_class);
                     }
     }
     template <typename Pred>
@@ -335,6 +349,7 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
     e.shift = static_cast<std::uint8_t>(m_.mode->level[path.leaf_level].shift);
     e.size_class = static_cast<std::uint8_t>(s.bottom - path.leaf_level);
     e.vpn = va >> e.shift;
+    e.key = tlb_key(e.vpn, e.size_class);
     e.frame = path.pa & ~(bit(e.shift) - 1);
     e.pcid = pcid;
     e.global = pge_ && bits::test(leaf_raw, bits::G);
