@@ -74,10 +74,12 @@ struct Psc {
 //   user access: U/S=1; write: R/W=1; fetch: XD=0
 //   supervisor: writes need R/W=1 or CR0.WP=0; fetches from user pages need SMEP=0;
 //               data accesses to user pages need SMAP=0 or EFLAGS.AC=1
+// A user access that these rights allow, whatever the control bits (none of them refuses it).
+bool user_allowed(const Perms& p, AccessType t) {
+    return p.user && (t == AccessType::Read || (t == AccessType::Write ? p.writable : p.executable));
+}
+
 std::optional<FaultReason> refused(const Perms& p, Access a, const Control& c) {
-    // A user access does not depend on the control bits (checked first: the common case).
-    if (a.user && p.user && (a.type == AccessType::Read || (a.type == AccessType::Write ? p.writable : p.executable)))
-        return std::nullopt;
     const bool write = a.type == AccessType::Write, fetch = a.type == AccessType::Execute;
     if (a.user && !p.user) return FaultReason::SupervisorPage;
     if (!a.user && p.user && fetch && c.cr4_smep) return FaultReason::Smep;
@@ -97,6 +99,7 @@ struct Tlb::Impl {
     unsigned bottom = 0;                        // the mode's last level
     bool pae_pdpte = false;                     // level 0 is PAE's PDPTE registers
     WalkPath path;                              // the last miss's walk (access() only)
+    std::array<unsigned, 3> first_level{};      // [access type]: the first level serving it, or levels.size()
 
     // The entry that translates va for this PCID: in a fully associative array the lowest
     // numbered one at any page size, else the first page size (4K, large, 1G) with one, at its
@@ -215,6 +218,11 @@ Tlb::Tlb(Machine& m, TlbGeometry g, bool pge, bool pcide)
             s.psc[i].e.resize(geom_.psc_entries);
             s.psc[i].lru = LruIndex(1, geom_.psc_entries);
         }
+    for (const AccessType t : {AccessType::Read, AccessType::Write, AccessType::Execute}) {
+        unsigned li = 0;
+        while (li < s.levels.size() && !s.levels[li].serves(t)) ++li;
+        s.first_level[static_cast<unsigned>(t)] = li;
+    }
     stats_.hits.resize(s.levels.size());
     stats_.misses.resize(s.levels.size());
     if (pcide) {
@@ -242,11 +250,40 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
     const auto pcid = static_cast<std::uint16_t>(pcid_);
     const bool write = a.type == AccessType::Write;
 
-    // Look up the levels in order; the first hit ends the search.
+    // The common case first, kept short: a hit in the first level that serves the access (so no
+    // level above it to refill), by a user access its cached rights allow (rights that do not
+    // depend on the control bits), on an entry cached dirty if it is a write. What it does is
+    // what the general path below does for such a hit.
     std::array<bool, 8> missed{};
+    const unsigned first = s.first_level[static_cast<unsigned>(a.type)];
+    unsigned start = 0;  // where the general path's lookup begins
+    if (first < s.levels.size()) {
+        bool found = false;
+        for (Array& arr : s.levels[first].arrays)
+            if (Entry* x = s.find(arr, va, pcid)) {
+                if (a.user && user_allowed(x->perms, a.type) && (x->dirty || !write)) {
+                    s.touch(arr, *x);
+                    ++stats_.hits[first][x->size_class];
+                    r.ok = true;
+                    r.hit_level = static_cast<int>(first);
+                    r.size_class = x->size_class;
+                    r.pa = x->frame | (va & (bit(x->shift) - 1));
+                    return r;
+                }
+                found = true;  // the general path finds it again
+                start = first;
+                break;
+            }
+        if (!found) {  // a miss in the first level: the general path goes on below it
+            start = first + 1;
+            if (first < missed.size()) missed[first] = true;
+        }
+    }
+
+    // Look up the levels in order; the first hit ends the search.
     Entry* hit = nullptr;
     Array* hit_array = nullptr;
-    for (unsigned li = 0; li < s.levels.size() && !hit; ++li) {
+    for (unsigned li = start; li < s.levels.size() && !hit; ++li) {
         Level& l = s.levels[li];
         if (!l.serves(a.type)) continue;
         for (Array& arr : l.arrays)

@@ -121,6 +121,9 @@ TEST_CASE("fast path: the memo of upper tables follows memory", "[walk][fast][hi
         for (int round = 0; round < 3; ++round) {  // aliasing slots: each address keeps its own table
             CHECK(mmu.translate(va_a, read) == (pa_a | 0x123));
             CHECK(mmu.translate(va_b, read) == (pa_b | 0x123));
+            WalkPath path;
+            REQUIRE(mmu.walk_entries(va_b, read, path));
+            CHECK(path.pa == (pa_b | 0x123));
         }
         // A changed PDPTE is seen at once: va_a's entry now points to va_b's page directory.
         const std::uint64_t pdpte_a = f.entry(va_a, pdpt), pdpte_b = f.entry(va_b, pdpt);
@@ -146,5 +149,10 @@ TEST_CASE("fast path: the memo of upper tables follows memory", "[walk][fast][hi
         REQUIRE(f.m.mem.write64(missing + 5 * 8, pdpte_b));  // va_c's PDPTE: va_b's page directory
         CHECK(mmu.translate(va_c, read) == (pa_b | 0x123));
         CHECK(mmu.walk(va_c, read).translation.pa == (pa_b | 0x123));
+        // ... and by the fast path itself: a memo of the zero frame would send every later walk
+        // through this entry to run() (right, but slow), and walk_entries would give up.
+        WalkPath path;
+        CHECK(mmu.walk_entries(va_c, read, path));
+        CHECK(path.pa == (pa_b | 0x123));
     }
 }
