@@ -184,7 +184,7 @@ private:
     FastFn fast_ = &Mmu::slow;      // translate's implementation for this machine
     FastFn path_ = &Mmu::none;      // walk_entries's
     // The fast path's rights (SDM 4.6), by access (rights_index): the bits the ANDed entries
-    // must have (need_), those the ORed entries must not have (forbid_), and the bits of the ANDed
+    // must have (need_, with P always: a walk the fast path gives up clears them all), those the ORed entries must not have (forbid_), and the bits of the ANDed
     // entries to compare with need_ (and_test_: need_, and U/S when U/S=1 sends the walk to run(),
     // a supervisor access under SMEP or SMAP; need_ has U/S only for user accesses). Arrays rather
     // than one of structs: the index is then one shift and add, and each mask one load.

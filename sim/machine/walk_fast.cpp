@@ -73,16 +73,22 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
     }
     const std::uint64_t frame_table = mmu.frame_table_;
     std::uint64_t table_pa = mmu.root_;  // only for the record
-    std::uint64_t and_bits = ~std::uint64_t{0}, or_bits = 0, pa = NO_TRANSLATION;
+    std::uint64_t and_bits = ~std::uint64_t{0}, or_bits = 0, pa = 0;
     [&]<unsigned... I>(std::integer_sequence<unsigned, I...>) __attribute__((always_inline)) {
-        // One level; false ends the walk (at a leaf, with pa set; else run() finishes it).
+        // A walk that the fast path does not finish: no entry has P=1 in and_bits now, so the
+        // rights test below, which needs P in every access, sends it to run().
+        auto fail = [&] {
+            and_bits = 0;
+            return false;
+        };
+        // One level; false ends the walk (at a leaf, with pa set; else after fail()).
         auto level = [&]<unsigned i>() __attribute__((always_inline)) {
             constexpr unsigned shift = level_shift(Levels, i);
             const unsigned index = static_cast<unsigned>((va >> shift) & index_mask(Levels, i));
             std::uint64_t raw;
             if constexpr (pae_top(Levels, i)) {
                 raw = mmu.pdpte_[index];  // checked for reserved bits by load_cr3(); no rights
-                if (!(raw & bit(bits::P))) return false;
+                if (!(raw & bit(bits::P))) return fail();
             } else {
                 if constexpr (E == 8) std::memcpy(&raw, table + index * 8, 8);
                 else {
@@ -103,7 +109,7 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
                     }
                     if ((raw & l.table_check) != bit(bits::P)) {
                         // A large page, or a fault for run() to name.
-                        if (!(raw & l.leaf_test) || (raw & l.leaf_check) != bit(bits::P)) return false;
+                        if (!(raw & l.leaf_test) || (raw & l.leaf_check) != bit(bits::P)) return fail();
                         and_bits &= raw;
                         or_bits |= raw;
                         std::uint64_t frame = raw & l.frame_leaf;
@@ -116,7 +122,7 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
                     and_bits &= raw;
                     or_bits |= raw;
                 } else {
-                    if ((raw & l.leaf_check) != bit(bits::P)) return false;
+                    if ((raw & l.leaf_check) != bit(bits::P)) return fail();
                     and_bits &= raw;
                     or_bits |= raw;
                     pa = (raw & l.frame_leaf) | (va & (bits::PAGE_SIZE - 1));
@@ -135,10 +141,10 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
     }(std::make_integer_sequence<unsigned, Levels>{});
 
     // The rights of run()'s table as masks: one test for every refusal (SDM 4.6).
-    // Refused: a bit of `need` clear in some entry, or U/S=1 in all where `and_test` has it beyond
-    // `need`, or a `forbid` bit set in some entry.
+    // Refused: a bit of `need` clear in some entry (P among them: fail() cleared and_bits), or
+    // U/S=1 in all where `and_test` has it beyond `need`, or a `forbid` bit set in some entry.
     const unsigned a = rights_index(access);
-    if (pa == NO_TRANSLATION || (and_bits & mmu.and_test_[a]) != mmu.need_[a] || (or_bits & mmu.forbid_[a])) [[unlikely]]
+    if ((and_bits & mmu.and_test_[a]) != mmu.need_[a] || (or_bits & mmu.forbid_[a])) [[unlikely]]
         return slow_walk();
     if constexpr (Path) {
         p->pa = pa;
@@ -161,7 +167,7 @@ void Mmu::pick_fast() {
         for (const AccessType t : {AccessType::Read, AccessType::Write, AccessType::Execute}) {
             const unsigned a = rights_index(Access{t, user});
             const bool write = t == AccessType::Write, fetch = t == AccessType::Execute;
-            need_[a] = (user ? bit(bits::US) : 0) | (write && (user || c.cr0_wp) ? bit(bits::RW) : 0);
+            need_[a] = bit(bits::P) | (user ? bit(bits::US) : 0) | (write && (user || c.cr0_wp) ? bit(bits::RW) : 0);
             forbid_[a] = fetch ? xd_mask_ : 0;
             const bool refused = !user && (fetch ? c.cr4_smep : c.cr4_smap && !c.rflags_ac);
             and_test_[a] = need_[a] | (refused ? bit(bits::US) : 0);
