@@ -42,8 +42,8 @@ echo "(miss.lackey: the miss.trace accesses as valgrind lackey lines)"
 
 # Instructions per access (callgrind: exact and repeatable, unlike timings on a shared machine),
 # on the first 100000 lines of each trace; process start-up is included, amortised. The miss-heavy
-# sample touches about 50000 new pages that --pages maps on first touch (some 700 instructions
-# per line here, about 45 over the whole trace), so its replay figure overstates the model.
+# sample touches about 50000 new pages that --pages maps on first touch (some 550 instructions a
+# page: about 270 per line here, 18 over the whole trace), so its replay figure overstates the model.
 command -v valgrind >/dev/null || { echo "bench-tlb: valgrind is needed for instruction counts" >&2; exit 0; }
 echo
 printf '%-26s %12s %12s %7s\n' "trace (100000 lines)" parse-Ir/acc replay-Ir/acc ratio

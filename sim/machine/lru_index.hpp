@@ -10,7 +10,7 @@
 //   - a lookup visits only the slots whose key has the same hash (chains over a power-of-two
 //     bucket table at least twice the slot count); the caller compares the keys;
 //   - the victim of a fill is the lowest-numbered empty way of the set, else its least recently
-//     used way (a doubly linked list per set, most recent first);
+//     used way (a doubly linked ring per set, most recent first, through a sentinel);
 //   - "lowest empty way" is found from a per-set hint below which every way is in use, so
 //     filling a set after a flush is linear in the set's size, not quadratic.
 #pragma once
@@ -25,9 +25,13 @@ public:
     static constexpr std::uint32_t NONE = ~std::uint32_t{0};
 
     // Slot i belongs to set i / ways.
-    LruIndex(unsigned sets, unsigned ways) : ways_(ways), set_(sets) {
-        slot_.resize(std::size_t{sets} * ways);
+    LruIndex(unsigned sets, unsigned ways) : ways_(ways), slots_(static_cast<std::uint32_t>(std::size_t{sets} * ways)), set_(sets) {
+        slot_.resize(slots_);
         for (std::uint32_t i = 0; i < slot_.size(); ++i) slot_[i].set = i / ways, slot_[i].way = i % ways;
+        // Each set's list is a ring through its own sentinel link (slots_ + set), so linking and
+        // unlinking never test for an end.
+        link_.resize(std::size_t{slots_} + sets);
+        for (std::uint32_t s = 0; s < sets; ++s) link_[slots_ + s] = Link{slots_ + s, slots_ + s};
         unsigned bits = 1;
         while ((std::size_t{1} << bits) < 2 * slot_.size()) ++bits;
         bucket_.assign(std::size_t{1} << bits, NONE);
@@ -48,34 +52,33 @@ public:
             s.low = i - set * ways_;
             return i;
         }
-        return s.tail;
+        return link_[slots_ + set].prev;  // the tail of the ring
     }
     // Slot i now holds a key with hash h (what it held before is forgotten); it is the most
     // recently used of its set.
     void place(std::uint32_t i, std::uint64_t h) {
         if (slot_[i].used) clear(i);
         Slot& x = slot_[i];
-        Set& s = set_[x.set];
         x.used = true;
-        ++s.used;
+        ++set_[x.set].used;
         x.bucket = bucket_of(h);
         x.chain = bucket_[x.bucket];
         bucket_[x.bucket] = i;
-        link_front(s, i);
+        link_front(x.set, i);
     }
     // Slot i was used: it becomes the most recently used of its set.
     void touch(std::uint32_t i) {
-        Set& s = set_[slot_[i].set];
-        if (s.head == i) return;
-        unlink(s, i);
-        link_front(s, i);
+        const std::uint32_t set = slot_[i].set;
+        if (link_[slots_ + set].next == i) return;
+        unlink(i);
+        link_front(set, i);
     }
     // Slot i is empty now.
     void clear(std::uint32_t i) {
         Slot& x = slot_[i];
         if (!x.used) return;
         Set& s = set_[x.set];
-        unlink(s, i);
+        unlink(i);
         for (std::uint32_t* p = &bucket_[x.bucket];; p = &slot_[*p].chain)
             if (*p == i) {
                 *p = x.chain;
@@ -88,39 +91,42 @@ public:
 
 private:
     struct Slot {
-        std::uint32_t prev = NONE, next = NONE;  // the set's order of use, most recent first
-        std::uint32_t chain = NONE;              // the next slot in the same bucket
+        std::uint32_t chain = NONE;      // the next slot in the same bucket
         std::uint32_t bucket = 0;
         std::uint32_t set = 0, way = 0;  // fixed: where the slot is
         bool used = false;
     };
+    // A set's order of use, most recent first: a ring of slots through the set's sentinel.
+    struct Link {
+        std::uint32_t prev, next;
+    };
     struct Set {
-        std::uint32_t head = NONE, tail = NONE;  // most and least recently used
-        std::uint32_t used = 0;                  // slots in use
-        std::uint32_t low = 0;                   // every way below this one is in use
+        std::uint32_t used = 0;  // slots in use
+        std::uint32_t low = 0;   // every way below this one is in use
     };
 
     // Fibonacci hashing: the top bits of h * 2^64/phi.
     std::uint32_t bucket_of(std::uint64_t h) const {
         return static_cast<std::uint32_t>((h * 0x9e3779b97f4a7c15ull) >> shift_);
     }
-    void unlink(Set& s, std::uint32_t i) {
-        Slot& x = slot_[i];
-        (x.prev == NONE ? s.head : slot_[x.prev].next) = x.next;
-        (x.next == NONE ? s.tail : slot_[x.next].prev) = x.prev;
-        x.prev = x.next = NONE;
+    void unlink(std::uint32_t i) {
+        const Link x = link_[i];
+        link_[x.prev].next = x.next;
+        link_[x.next].prev = x.prev;
     }
-    void link_front(Set& s, std::uint32_t i) {
-        Slot& x = slot_[i];
-        x.prev = NONE;
-        x.next = s.head;
-        (s.head == NONE ? s.tail : slot_[s.head].prev) = i;
-        s.head = i;
+    void link_front(std::uint32_t set, std::uint32_t i) {
+        const std::uint32_t head = slots_ + set;
+        const std::uint32_t first = link_[head].next;
+        link_[i] = Link{head, first};
+        link_[first].prev = i;
+        link_[head].next = i;
     }
 
     unsigned ways_;
     unsigned shift_ = 0;
+    std::uint32_t slots_;  // sets * ways; links from here on are the sets' sentinels
     std::vector<Slot> slot_;
+    std::vector<Link> link_;
     std::vector<Set> set_;
     std::vector<std::uint32_t> bucket_;
 };

@@ -1,11 +1,12 @@
 // Sparse simulated physical memory: only the 4 KB frames that were written exist, and every other
 // byte reads as zero (an all-zero entry is "not present", as on a machine with cleared tables).
 //
-// Frames are found through an open-addressing hash table from frame number to the frame's bytes
-// (linear probing, at most a quarter full, so a lookup rarely probes twice). Memory is
+// Frames are found through an open-addressing hash table from a frame's physical address to its
+// bytes (linear probing, at most a quarter full, so a lookup rarely probes twice). Memory is
 // proportional to the frames written, wherever they are in the 2^52-frame space: 4 KB per frame
-// plus 64 to 128 bytes of table. The walker's hot path is a multiply, the slot's load (key and
-// pointer side by side) and the entry's load.
+// plus 64 to 128 bytes of table. The keys and the pointers are two arrays, slot for slot, and the
+// key is the frame's address as a page-table entry holds it (no shift): the walker's hot path is
+// a multiply, a shift, the key's compare and the pointer's load (scripts/bench-walk.sh).
 //
 // At most max_frames() frames can be written (MAX_FRAMES unless set lower): a write that needs
 // one more frame does nothing and returns false, so a small file cannot ask for gigabytes.
@@ -67,56 +68,56 @@ public:
     }
     // The frame's bytes, or ZERO_FRAME (4 KB of zeros, never written) if it was never written:
     // what a reader that only reads needs, without a test for null.
-    const std::uint8_t* frame_or_zero(std::uint64_t pfn) const {
-        for (std::size_t i = slot_of(pfn);; i = (i + 1) & mask_) {
-            const Slot& s = slots_[i];
-            if (s.key == pfn) return s.bytes;
-            if (s.key == EMPTY) return ZERO_FRAME;
-        }
-    }
+    const std::uint8_t* frame_or_zero(std::uint64_t pfn) const { return frames().find(pfn << FRAME_SHIFT); }
     static const std::uint8_t ZERO_FRAME[FRAME_SIZE];
 
 private:
-    // Frame numbers have at most 52 bits, so all ones marks an empty slot.
+    // A key is a frame's address (its low 12 bits clear), so all ones marks an empty slot.
     static constexpr std::uint64_t EMPTY = ~std::uint64_t{0};
-    struct Slot {
-        std::uint64_t key = EMPTY;  // the frame number
-        std::uint8_t* bytes = nullptr;
-    };
 
 public:
-    // The lookup of frame_or_zero as a value: a walk takes it once and keeps the table's address,
-    // mask and shift in registers for its three or four lookups. Valid until the next write.
+    // The lookup of frame_or_zero as a value: a walk takes it once and keeps the arrays' addresses
+    // and the shift in registers for its three or four lookups. Valid until the next write.
     class Frames {
     public:
-        const std::uint8_t* find(std::uint64_t pfn) const {
-            const Slot* s = slots_ + hash(pfn, shift_);
-            for (;;) {
-                if (s->key == pfn) return s->bytes;
-                if (s->key == EMPTY) return ZERO_FRAME;
-                s = s == last_ ? slots_ : s + 1;
-            }
+        // The bytes of the frame at physical address `frame_pa` (low 12 bits clear), or ZERO_FRAME.
+        // The first probe is the hot path (a quarter-full table rarely needs a second).
+        const std::uint8_t* find(std::uint64_t frame_pa) const {
+            const std::size_t i = hash(frame_pa, shift_);
+            if (keys_[i] == frame_pa) [[likely]]
+                return bytes_[i];
+            return probe(frame_pa, i);
         }
 
     private:
+        const std::uint8_t* probe(std::uint64_t frame_pa, std::size_t i) const {
+            for (;; i = (i + 1) & mask_) {
+                if (keys_[i] == frame_pa) return bytes_[i];
+                if (keys_[i] == EMPTY) return ZERO_FRAME;
+            }
+        }
+
         friend class PhysMem;
-        Frames(const Slot* slots, std::size_t mask, unsigned shift) : slots_(slots), last_(slots + mask), shift_(shift) {}
-        const Slot* slots_;
-        const Slot* last_;
+        Frames(const std::uint64_t* keys, std::uint8_t* const* bytes, std::size_t mask, unsigned shift)
+            : keys_(keys), bytes_(bytes), mask_(mask), shift_(shift) {}
+        const std::uint64_t* keys_;
+        std::uint8_t* const* bytes_;
+        std::size_t mask_;
         unsigned shift_;
     };
-    Frames frames() const { return Frames(slots_.get(), mask_, shift_); }
+    Frames frames() const { return Frames(keys_.get(), bytes_.get(), mask_, shift_); }
 
 private:
-    // Fibonacci hashing: the top bits of pfn * 2^64/phi spread neighbouring frames apart.
-    static std::size_t hash(std::uint64_t pfn, unsigned shift) {
-        return static_cast<std::size_t>((pfn * 0x9e3779b97f4a7c15ull) >> shift);
+    // Fibonacci hashing: the top bits of pfn * 2^64/phi spread neighbouring frames apart. The key
+    // is pfn * 2^12, so the multiplier is 2^64/phi without its low 12 bits, shifted down by 12.
+    static std::size_t hash(std::uint64_t frame_pa, unsigned shift) {
+        return static_cast<std::size_t>((frame_pa * (0x9e3779b97f4a7c15ull >> FRAME_SHIFT)) >> shift);
     }
-    std::size_t slot_of(std::uint64_t pfn) const { return hash(pfn, shift_); }
-    std::uint8_t* frame_for_write(std::uint64_t pfn);
+    std::uint8_t* frame_for_write(std::uint64_t frame_pa);
     void grow();
 
-    std::unique_ptr<Slot[]> slots_;
+    std::unique_ptr<std::uint64_t[]> keys_;      // frame addresses, EMPTY where none
+    std::unique_ptr<std::uint8_t*[]> bytes_;     // the frame of the key in the same slot
     std::size_t mask_ = 0;   // slot count - 1 (a power of two)
     unsigned shift_ = 0;     // 64 - log2(slot count)
     std::vector<std::unique_ptr<std::uint8_t[]>> frames_;  // owns every frame

@@ -3,6 +3,7 @@
 #include "bits.hpp"
 #include "lru_index.hpp"
 
+#include <bit>
 #include <fmt/format.h>
 
 namespace vmtour {
@@ -16,6 +17,7 @@ constexpr std::uint64_t CR3_PCID = bit(12) - 1;    // CR3[11:0] is the PCID when
 
 struct Entry {
     std::uint64_t vpn = 0;    // va >> page shift
+    std::uint64_t key = 0;    // tlb_key(vpn, size_class): what a lookup compares
     std::uint64_t frame = 0;  // physical address of the page
     std::uint16_t pcid = 0;
     std::uint8_t size_class = 0;
@@ -35,6 +37,14 @@ struct Array {
     unsigned sets = 1, ways = 1;
     LruIndex lru;
     std::array<unsigned, SIZE_CLASSES> count{};  // valid entries per size class
+    unsigned present = 0;                        // bit sc: count[sc] > 0
+    void add(unsigned sc) {
+        ++count[sc];
+        present |= 1u << sc;
+    }
+    void remove(unsigned sc) {
+        if (!--count[sc]) present &= ~(1u << sc);
+    }
 };
 
 struct Level {
@@ -64,6 +74,11 @@ struct Psc {
 //   user access: U/S=1; write: R/W=1; fetch: XD=0
 //   supervisor: writes need R/W=1 or CR0.WP=0; fetches from user pages need SMEP=0;
 //               data accesses to user pages need SMAP=0 or EFLAGS.AC=1
+// A user access that these rights allow, whatever the control bits (none of them refuses it).
+bool user_allowed(const Perms& p, AccessType t) {
+    return p.user && (t == AccessType::Read || (t == AccessType::Write ? p.writable : p.executable));
+}
+
 std::optional<FaultReason> refused(const Perms& p, Access a, const Control& c) {
     const bool write = a.type == AccessType::Write, fetch = a.type == AccessType::Execute;
     if (a.user && !p.user) return FaultReason::SupervisorPage;
@@ -84,18 +99,20 @@ struct Tlb::Impl {
     unsigned bottom = 0;                        // the mode's last level
     bool pae_pdpte = false;                     // level 0 is PAE's PDPTE registers
     WalkPath path;                              // the last miss's walk (access() only)
+    std::array<unsigned, 3> first_level{};      // [access type]: the first level serving it, or levels.size()
 
     // The entry that translates va for this PCID: in a fully associative array the lowest
     // numbered one at any page size, else the first page size (4K, large, 1G) with one, at its
     // lowest way. (Two can match only after PCID switches with global pages.)
     Entry* find(Array& a, std::uint64_t va, std::uint16_t pcid) {
         std::uint32_t best = LruIndex::NONE;
-        for (unsigned sc = 0; sc < SIZE_CLASSES; ++sc) {
-            if (!a.count[sc]) continue;  // nothing of this size is cached (implies its shift exists)
-            const std::uint64_t vpn = va >> shift[sc];
-            for (std::uint32_t i = a.lru.first(tlb_key(vpn, sc)); i != LruIndex::NONE; i = a.lru.next(i)) {
+        // Only the sizes cached in this array (which implies their shift exists).
+        for (unsigned sizes = a.present; sizes; sizes &= sizes - 1) {
+            const auto sc = static_cast<unsigned>(std::countr_zero(sizes));
+            const std::uint64_t key = tlb_key(va >> shift[sc], sc);
+            for (std::uint32_t i = a.lru.first(key); i != LruIndex::NONE; i = a.lru.next(i)) {
                 const Entry& x = a.e[i];
-                if (x.vpn == vpn && x.size_class == sc && (x.global || x.pcid == pcid) && i < best) best = i;
+                if (x.key == key && (x.global || x.pcid == pcid) && i < best) best = i;
             }
             if (best != LruIndex::NONE && a.sets > 1) break;
         }
@@ -114,10 +131,10 @@ struct Tlb::Impl {
         for (Array& a : l.arrays) {
             if (!(a.g.sizes & (1u << proto.size_class))) continue;
             const std::uint32_t i = a.lru.victim(static_cast<unsigned>(proto.vpn % a.sets));
-            if (a.lru.used(i)) --a.count[a.e[i].size_class];
+            if (a.lru.used(i)) a.remove(a.e[i].size_class);
             a.e[i] = proto;
-            a.lru.place(i, tlb_key(proto.vpn, proto.size_class));
-            ++a.count[proto.size_class];
+            a.lru.place(i, proto.key);
+            a.add(proto.size_class);
             return;
         }
     }
@@ -143,7 +160,7 @@ struct Tlb::Impl {
                 for (std::uint32_t i = 0; i < a.e.size(); ++i)
                     if (a.lru.used(i) && pred(a.e[i])) {
                         a.lru.clear(i);
-                        --a.count[a.e[i].size_class];
+                        a.remove(a.e[i].size_class);
                     }
     }
     template <typename Pred>
@@ -201,6 +218,11 @@ Tlb::Tlb(Machine& m, TlbGeometry g, bool pge, bool pcide)
             s.psc[i].e.resize(geom_.psc_entries);
             s.psc[i].lru = LruIndex(1, geom_.psc_entries);
         }
+    for (const AccessType t : {AccessType::Read, AccessType::Write, AccessType::Execute}) {
+        unsigned li = 0;
+        while (li < s.levels.size() && !s.levels[li].serves(t)) ++li;
+        s.first_level[static_cast<unsigned>(t)] = li;
+    }
     stats_.hits.resize(s.levels.size());
     stats_.misses.resize(s.levels.size());
     if (pcide) {
@@ -228,11 +250,40 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
     const auto pcid = static_cast<std::uint16_t>(pcid_);
     const bool write = a.type == AccessType::Write;
 
-    // Look up the levels in order; the first hit ends the search.
+    // The common case first, kept short: a hit in the first level that serves the access (so no
+    // level above it to refill), by a user access its cached rights allow (rights that do not
+    // depend on the control bits), on an entry cached dirty if it is a write. What it does is
+    // what the general path below does for such a hit.
     std::array<bool, 8> missed{};
+    const unsigned first = s.first_level[static_cast<unsigned>(a.type)];
+    unsigned start = 0;  // where the general path's lookup begins
+    if (first < s.levels.size()) {
+        bool found = false;
+        for (Array& arr : s.levels[first].arrays)
+            if (Entry* x = s.find(arr, va, pcid)) {
+                if (a.user && user_allowed(x->perms, a.type) && (x->dirty || !write)) {
+                    s.touch(arr, *x);
+                    ++stats_.hits[first][x->size_class];
+                    r.ok = true;
+                    r.hit_level = static_cast<int>(first);
+                    r.size_class = x->size_class;
+                    r.pa = x->frame | (va & (bit(x->shift) - 1));
+                    return r;
+                }
+                found = true;  // the general path finds it again
+                start = first;
+                break;
+            }
+        if (!found) {  // a miss in the first level: the general path goes on below it
+            start = first + 1;
+            if (first < missed.size()) missed[first] = true;
+        }
+    }
+
+    // Look up the levels in order; the first hit ends the search.
     Entry* hit = nullptr;
     Array* hit_array = nullptr;
-    for (unsigned li = 0; li < s.levels.size() && !hit; ++li) {
+    for (unsigned li = start; li < s.levels.size() && !hit; ++li) {
         Level& l = s.levels[li];
         if (!l.serves(a.type)) continue;
         for (Array& arr : l.arrays)
@@ -335,6 +386,7 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
     e.shift = static_cast<std::uint8_t>(m_.mode->level[path.leaf_level].shift);
     e.size_class = static_cast<std::uint8_t>(s.bottom - path.leaf_level);
     e.vpn = va >> e.shift;
+    e.key = tlb_key(e.vpn, e.size_class);
     e.frame = path.pa & ~(bit(e.shift) - 1);
     e.pcid = pcid;
     e.global = pge_ && bits::test(leaf_raw, bits::G);

@@ -10,6 +10,10 @@
 //   - an entry is tested once against "present, no reserved bit, not a leaf" (or, at the last
 //     level, "present, no reserved bit"): one mask and one compare;
 //   - the access rights are judged once, after the leaf, from the ANDed and ORed entries;
+//   - the upper levels keep the last entries that pointed to tables and those tables' bytes
+//     (Mmu::hints_): a walk that reads the same entry again skips its checks and the frame's
+//     lookup in physical memory, which are what a level costs. The entry is still read from
+//     memory every time, so a changed entry is seen at once;
 //   - every walk that ends otherwise (a fault, a supervisor access to a user page under SMEP or
 //     SMAP) is handed to run() from the start, which finds the fault and its reason.
 // The tests hold the two to the same answers (tests/unit/test_walk.cpp, "fast path", and the
@@ -39,6 +43,10 @@ constexpr bool pae_top(unsigned levels, unsigned i) { return levels == 3 && i ==
 constexpr std::uint64_t index_mask(unsigned levels, unsigned i) {
     return pae_top(levels, i) ? 3 : (std::uint64_t{1} << index_bits(levels)) - 1;
 }
+// Levels that keep hints (Mmu::hints_): those above the last two. An entry there spans 1 GB or
+// more, so walks come back to it; a PDE spans 2 MB, and keeping one costs more (two stores and a
+// compare) than it saves when the accesses are spread (scripts/bench-walk.sh).
+constexpr bool hinted(unsigned levels, unsigned i) { return !pae_top(levels, i) && i + 2 < levels; }
 constexpr bool canonical(unsigned levels, std::uint64_t va) {
     if (levels < 4) return va >> 32 == 0;
     const unsigned va_bits = levels == 5 ? 57 : 48;
@@ -56,26 +64,31 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
     };
     if (!canonical(Levels, va)) [[unlikely]]
         return slow_walk();
-    const PhysMem::Frames frames = mmu.m_.mem.frames();
     // root_bytes_ is null when the MOV to CR3 failed (run() says so), or when the root's frame was
     // written after this Mmu was made.
     const std::uint8_t* table = mmu.root_bytes_;
     if (!table) [[unlikely]] {
         if (!mmu.load_ok_) return slow_walk();
-        table = frames.find(mmu.root_ >> bits::PAGE_SHIFT);
+        table = mmu.m_.mem.frames().find(mmu.root_ & ~(bits::PAGE_SIZE - 1));
     }
     const std::uint64_t frame_table = mmu.frame_table_;
     std::uint64_t table_pa = mmu.root_;  // only for the record
-    std::uint64_t and_bits = ~std::uint64_t{0}, or_bits = 0, pa = NO_TRANSLATION;
+    std::uint64_t and_bits = ~std::uint64_t{0}, or_bits = 0, pa = 0;
     [&]<unsigned... I>(std::integer_sequence<unsigned, I...>) __attribute__((always_inline)) {
-        // One level; false ends the walk (at a leaf, with pa set; else run() finishes it).
+        // A walk that the fast path does not finish: no entry has P=1 in and_bits now, so the
+        // rights test below, which needs P in every access, sends it to run().
+        auto fail = [&] {
+            and_bits = 0;
+            return false;
+        };
+        // One level; false ends the walk (at a leaf, with pa set; else after fail()).
         auto level = [&]<unsigned i>() __attribute__((always_inline)) {
             constexpr unsigned shift = level_shift(Levels, i);
             const unsigned index = static_cast<unsigned>((va >> shift) & index_mask(Levels, i));
             std::uint64_t raw;
             if constexpr (pae_top(Levels, i)) {
                 raw = mmu.pdpte_[index];  // checked for reserved bits by load_cr3(); no rights
-                if (!(raw & bit(bits::P))) return false;
+                if (!(raw & bit(bits::P))) return fail();
             } else {
                 if constexpr (E == 8) std::memcpy(&raw, table + index * 8, 8);
                 else {
@@ -85,9 +98,18 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
                 }
                 const Level& l = mmu.lv_[i];
                 if constexpr (i + 1 < Levels) {
+                    if constexpr (hinted(Levels, i)) {
+                        if (raw == mmu.hints_[i].raw[index]) {  // checked when it was kept
+                            and_bits &= raw;
+                            or_bits |= raw;
+                            if constexpr (Path) p->raw[i] = raw, p->addr[i] = table_pa + index * E, table_pa = raw & frame_table;
+                            table = mmu.hints_[i].table[index];
+                            return true;
+                        }
+                    }
                     if ((raw & l.table_check) != bit(bits::P)) {
                         // A large page, or a fault for run() to name.
-                        if (!(raw & l.leaf_test) || (raw & l.leaf_check) != bit(bits::P)) return false;
+                        if (!(raw & l.leaf_test) || (raw & l.leaf_check) != bit(bits::P)) return fail();
                         and_bits &= raw;
                         or_bits |= raw;
                         std::uint64_t frame = raw & l.frame_leaf;
@@ -100,7 +122,7 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
                     and_bits &= raw;
                     or_bits |= raw;
                 } else {
-                    if ((raw & l.leaf_check) != bit(bits::P)) return false;
+                    if ((raw & l.leaf_check) != bit(bits::P)) return fail();
                     and_bits &= raw;
                     or_bits |= raw;
                     pa = (raw & l.frame_leaf) | (va & (bits::PAGE_SIZE - 1));
@@ -109,15 +131,20 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
                 }
             }
             if constexpr (Path) p->raw[i] = raw, p->addr[i] = table_pa + index * E, table_pa = raw & frame_table;
-            table = frames.find((raw & frame_table) >> bits::PAGE_SHIFT);
+            table = mmu.m_.mem.frames().find(raw & frame_table);
+            if constexpr (hinted(Levels, i)) {
+                if (table != PhysMem::ZERO_FRAME) mmu.hints_[i].raw[index] = raw, mmu.hints_[i].table[index] = table;
+            }
             return true;
         };
         (level.template operator()<I>() && ...);
     }(std::make_integer_sequence<unsigned, Levels>{});
 
     // The rights of run()'s table as masks: one test for every refusal (SDM 4.6).
-    const Rights& r = mmu.rights_[(access.user ? 3 : 0) + static_cast<unsigned>(access.type)];
-    if (pa == NO_TRANSLATION || ((~and_bits & r.need) | (or_bits & r.forbid) | (and_bits & r.user_page))) [[unlikely]]
+    // Refused: a bit of `need` clear in some entry (P among them: fail() cleared and_bits), or
+    // U/S=1 in all where `and_test` has it beyond `need`, or a `forbid` bit set in some entry.
+    const unsigned a = rights_index(access);
+    if ((and_bits & mmu.and_test_[a]) != mmu.need_[a] || (or_bits & mmu.forbid_[a])) [[unlikely]]
         return slow_walk();
     if constexpr (Path) {
         p->pa = pa;
@@ -138,12 +165,12 @@ void Mmu::pick_fast() {
     const Control& c = m_.ctl;
     for (const bool user : {false, true})
         for (const AccessType t : {AccessType::Read, AccessType::Write, AccessType::Execute}) {
-            Rights& r = rights_[(user ? 3 : 0) + static_cast<unsigned>(t)];
+            const unsigned a = rights_index(Access{t, user});
             const bool write = t == AccessType::Write, fetch = t == AccessType::Execute;
-            r.need = (user ? bit(bits::US) : 0) | (write && (user || c.cr0_wp) ? bit(bits::RW) : 0);
-            r.forbid = fetch ? xd_mask_ : 0;
+            need_[a] = bit(bits::P) | (user ? bit(bits::US) : 0) | (write && (user || c.cr0_wp) ? bit(bits::RW) : 0);
+            forbid_[a] = fetch ? xd_mask_ : 0;
             const bool refused = !user && (fetch ? c.cr4_smep : c.cr4_smap && !c.rflags_ac);
-            r.user_page = refused ? bit(bits::US) : 0;
+            and_test_[a] = need_[a] | (refused ? bit(bits::US) : 0);
         }
     auto shaped = [&](unsigned levels) {
         if (levels_ != levels || mode_.entry_size != entry_bytes(levels)) return false;

@@ -168,12 +168,23 @@ struct DemandMapper {
     PageTableBuilder builder{m, tables};    // allocates the top-level table: CR3
     std::uint64_t next_frame = 0x40000000;  // data frames above the tables, 1 GB aligned
     PageSet mapped{page};
-    std::uint64_t last = ~std::uint64_t{0};
+    // Pages seen lately, by the low bits of their number: a filter in front of `mapped` that
+    // answers most accesses of a trace (which come back to a few pages) in a compare.
+    // ~0 is no page's base.
+    std::array<std::uint64_t, 256> recent = filled(~std::uint64_t{0});
+    unsigned shift = static_cast<unsigned>(std::countr_zero(page));
 
+    static std::array<std::uint64_t, 256> filled(std::uint64_t v) {
+        std::array<std::uint64_t, 256> a;
+        a.fill(v);
+        return a;
+    }
     void ensure(std::uint64_t va) {
         const std::uint64_t base = va & ~(page - 1);
-        if (base == last || !m.mode->is_canonical(va)) return;
-        last = base;
+        std::uint64_t& seen = recent[(base >> shift) & 255];
+        if (base == seen) return;
+        seen = base;  // a non-canonical base stays one: ensure does nothing for it either way
+        if (!m.mode->is_canonical(va)) return;
         if (!mapped.insert(base)) return;
         const std::string err = builder.map({base, next_frame, page, page,
                                        bits::bit(bits::RW) | bits::bit(bits::US) | bits::bit(bits::A) | bits::bit(bits::D)});

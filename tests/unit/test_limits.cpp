@@ -5,6 +5,7 @@
 #include "machine_file.hpp"
 #include "parse.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <fstream>
 #include <unistd.h>
@@ -122,4 +123,29 @@ TEST_CASE("an error quoting a non-ASCII byte never holds half a UTF-8 character"
     CHECK(quote("a\xf0\x9f\x98\x80z\xff") == "a\xf0\x9f\x98\x80z\\xff");
     const auto e = parse_machine("vmtour-machine 1\nmode \xe2\x82\n", "t.machine").error;
     CHECK(e == "t.machine:2: unknown mode '\\xe2\\x82' (2level, pae, 4level or 5level)");
+}
+
+TEST_CASE("every frame written is found again, whatever the pattern of addresses", "[physmem]") {
+    // Neighbours, 1 MiB and 1 GiB strides, and the top of the space: chains of probes in the hash
+    // (keyed by the frame's address) and its growths must lose nothing and invent nothing.
+    PhysMem mem;
+    std::vector<std::uint64_t> frames;
+    for (std::uint64_t i = 0; i < 600; ++i) {
+        frames.push_back(0x80000000 + i * 0x1000);
+        frames.push_back(i * 0x100000 + 0x3000);
+        frames.push_back(i * 0x40000000 + 0x7000);
+        frames.push_back(0xfffffffff000 - i * 0x1000);
+    }
+    std::sort(frames.begin(), frames.end());
+    frames.erase(std::unique(frames.begin(), frames.end()), frames.end());
+    for (std::uint64_t f : frames) REQUIRE(mem.write64(f + 8, f | 1));
+    CHECK(mem.frame_count() == frames.size());
+    for (std::uint64_t f : frames) {
+        INFO(std::hex << f);
+        REQUIRE(mem.read64(f + 8) == (f | 1));
+        REQUIRE(mem.frames().find(f) == mem.frame(f >> 12));
+        REQUIRE(mem.frame(f >> 12) != nullptr);
+        CHECK(mem.frame((f >> 12) + 0x100000000) == nullptr);  // same low bits, never written
+    }
+    CHECK(mem.frames().find(0x12345000) == PhysMem::ZERO_FRAME);
 }

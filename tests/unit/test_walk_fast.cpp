@@ -101,3 +101,58 @@ TEST_CASE("fast path: translate gives what the recorded walk gives, on random ma
         CHECK(faults > 1000);
     }
 }
+
+// The fast path keeps, per upper level and entry index, the last entry that pointed to a table and
+// that table's bytes (Mmu::hints_). It must never answer from a memo that memory no longer backs.
+TEST_CASE("fast path: the memo of upper tables follows memory", "[walk][fast][hints]") {
+    for (const PagingMode* mode : {&mode_4level(), &mode_5level()}) {
+        INFO(mode->key);
+        Fixture f(*mode);
+        // Two addresses whose PML4 entries differ and whose PDPT entries have the same index (5):
+        // they share the memo's slot at the PDPT level.
+        const std::uint64_t va_a = (std::uint64_t{1} << 39) | (std::uint64_t{5} << 30) | 0x123;
+        const std::uint64_t va_b = (std::uint64_t{2} << 39) | (std::uint64_t{5} << 30) | 0x123;
+        const std::uint64_t pa_a = 0x40000000, pa_b = 0x50000000;
+        f.map(va_a & ~0xfffull, pa_a, RW | US);
+        f.map(va_b & ~0xfffull, pa_b, RW | US);
+        const Mmu mmu(f.m);
+        const Access read{AccessType::Read, true};
+        const unsigned pdpt = mode->level_count - 3;  // the PDPT's level
+        for (int round = 0; round < 3; ++round) {  // aliasing slots: each address keeps its own table
+            CHECK(mmu.translate(va_a, read) == (pa_a | 0x123));
+            CHECK(mmu.translate(va_b, read) == (pa_b | 0x123));
+            WalkPath path;
+            REQUIRE(mmu.walk_entries(va_b, read, path));
+            CHECK(path.pa == (pa_b | 0x123));
+        }
+        // A changed PDPTE is seen at once: va_a's entry now points to va_b's page directory.
+        const std::uint64_t pdpte_a = f.entry(va_a, pdpt), pdpte_b = f.entry(va_b, pdpt);
+        f.poke(va_a, pdpt, pdpte_b);
+        CHECK(mmu.translate(va_a, read) == (pa_b | 0x123));
+        f.poke(va_a, pdpt, pdpte_a);
+        CHECK(mmu.translate(va_a, read) == (pa_a | 0x123));
+        // A write to a table reached through the memo is seen: the PTE now maps another frame.
+        const unsigned pt = mode->level_count - 1;
+        f.poke(va_a, pt, 0x60000000 | P | RW | US);
+        CHECK(mmu.translate(va_a, read) == (0x60000000 | 0x123));
+        // A PML4E pointing to a frame that does not exist yet: no translation, and none kept, so
+        // the frame written afterwards is read.
+        const std::uint64_t va_c = (std::uint64_t{3} << 39) | (std::uint64_t{5} << 30) | 0x123;
+        const std::uint64_t missing = 0x7770000;
+        REQUIRE(!f.m.mem.has_frame(missing >> 12));
+        const unsigned pml4 = mode->level_count - 4;
+        const std::uint64_t pml4_table = f.go(va_a).steps[pml4].table;
+        const std::uint64_t pml4_index = (va_c >> 39) & 0x1ff;
+        REQUIRE(f.m.mem.write64(pml4_table + pml4_index * 8, missing | P | RW | US));
+        CHECK(mmu.translate(va_c, read) == NO_TRANSLATION);
+        CHECK(mmu.translate(va_c, read) == NO_TRANSLATION);
+        REQUIRE(f.m.mem.write64(missing + 5 * 8, pdpte_b));  // va_c's PDPTE: va_b's page directory
+        CHECK(mmu.translate(va_c, read) == (pa_b | 0x123));
+        CHECK(mmu.walk(va_c, read).translation.pa == (pa_b | 0x123));
+        // ... and by the fast path itself: a memo of the zero frame would send every later walk
+        // through this entry to run() (right, but slow), and walk_entries would give up.
+        WalkPath path;
+        CHECK(mmu.walk_entries(va_c, read, path));
+        CHECK(path.pa == (pa_b | 0x123));
+    }
+}
