@@ -183,11 +183,13 @@ private:
     Walk load_fault_;               // else: its #GP, as a walk with no access
     FastFn fast_ = &Mmu::slow;      // translate's implementation for this machine
     FastFn path_ = &Mmu::none;      // walk_entries's
-    // The fast path's rights (SDM 4.6), by access (rights_index): the bits the ANDed entries
-    // must have (need_, with P always: a walk the fast path gives up clears them all), those the ORed entries must not have (forbid_), and the bits of the ANDed
-    // entries to compare with need_ (and_test_: need_, and U/S when U/S=1 sends the walk to run(),
-    // a supervisor access under SMEP or SMAP; need_ has U/S only for user accesses). Arrays rather
-    // than one of structs: the index is then one shift and add, and each mask one load.
+    // The fast path's rights (SDM 4.6), by access (rights_index):
+    //   need_     the bits every ANDed entry must have: P always (a walk the fast path gives up
+    //             clears them all), U/S for user accesses, R/W for writes that need it;
+    //   and_test_ the ANDed bits compared with need_: need_, and U/S where U/S=1 sends the walk
+    //             to run() (a supervisor access under SMEP or SMAP);
+    //   forbid_   the bits no entry may have (XD for fetches).
+    // Arrays rather than one of structs: the index is then one shift and add, each mask one load.
     static unsigned rights_index(Access a) { return (a.user ? 4u : 0u) + static_cast<unsigned>(a.type); }
     std::array<std::uint64_t, 8> need_{}, forbid_{}, and_test_{};
     // The root table's bytes when its frame existed at construction (frames never move or go
@@ -195,12 +197,13 @@ private:
     // (the fast path looks it up) or when the MOV to CR3 failed (then run() takes every walk).
     const std::uint8_t* root_bytes_ = nullptr;
     // The fast path's memo, per upper level: entries there that pointed to a table, as read, and
-    // those tables' bytes, one slot per index in a table (so the slot's offset is the entry's). A walk reading the same entry
-    // takes the table from here: the entry passed this Mmu's checks when it was kept, and only
-    // frames that exist are kept (a frame written later would not be seen through ZERO_FRAME);
-    // frames never move while the memory lives. The start, 0 -> ZERO_FRAME, is safe too: an entry
-    // of 0 is not present, and every entry of the zero frame is 0, so such a walk still ends in
-    // run(). Mutable: a cache that never changes an answer (one Mmu is not for several threads).
+    // those tables' bytes, one slot per index in a table (so the slot's offset is the entry's).
+    // A walk reading the same entry takes the table from here: the entry passed this Mmu's checks
+    // when it was kept, and only frames that exist are kept (a frame written later would not be
+    // seen through ZERO_FRAME); frames never move while the memory lives. The start, 0 ->
+    // ZERO_FRAME, is safe too: an entry of 0 is not present, and every entry of the zero frame is
+    // 0, so such a walk still ends in run(). Mutable: a cache that never changes an answer (one
+    // Mmu is not for several threads).
     static constexpr unsigned HINTS = 512;  // entries in a 64-bit mode's table
     struct Hints {
         std::array<std::uint64_t, HINTS> raw{};
