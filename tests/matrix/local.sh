@@ -33,7 +33,7 @@ FAILED=()
 mkdir -p "$LOCAL/kmod"
 cp -p "$REPO_DIR"/kmod/{Kbuild,Makefile,*.c,*.h} "$LOCAL/kmod/"
 make -s -C "$KDIR" M="$LOCAL/kmod" modules || die "module build failed"
-gcc -O2 -Wall -Wextra -pthread -o "$LOCAL/ktest" "$MATRIX_DIR/ktest.c" "$MATRIX_DIR/race.c"
+gcc -O2 -Wall -Wextra -pthread -o "$LOCAL/ktest" "$MATRIX_DIR"/{ktest,proc,hostile,access,race}.c
 vmsim_has_check || die "$VMSIM does not exist or has no 'check' command: cmake --build build/default first"
 [ -x "$VMREAL" ] || die "no $VMREAL: cmake --build build/default first"
 

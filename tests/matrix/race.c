@@ -40,10 +40,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "race.h"
+#include "ktest.h"
 
-#define PROC "/proc/pagetable"
-#define PAGE 4096UL
 #define LONE_LEN (64 * PAGE)
 
 #ifndef MAP_FIXED_NOREPLACE
