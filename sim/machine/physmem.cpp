@@ -13,7 +13,9 @@ const std::uint8_t PhysMem::ZERO_FRAME[PhysMem::FRAME_SIZE] = {};
 
 namespace {
 std::unique_ptr<std::uint64_t[]> empty_keys(std::size_t n, std::uint64_t empty) {
-    auto k = std::make_unique_for_overwrite<std::uint64_t[]>(n);
+    // make_unique, not make_unique_for_overwrite: emscripten's libc++ (LLVM 14) lacks the latter;
+    // the slots are filled at once anyway, and only when the table grows.
+    auto k = std::make_unique<std::uint64_t[]>(n);
     std::fill(k.get(), k.get() + n, empty);
     return k;
 }
