@@ -20,6 +20,11 @@ kmod_files() {
 		! -name '*.mod.c' | sort
 }
 
+# The module's sources by content and name, not path: trees that share the cache agree.
+kmod_sources_hash() {
+	kmod_files | xargs sha256sum | sed 's|  .*/|  |' | sha256sum | cut -c1-16
+}
+
 # What the static 32-bit programs are built from in a source tree (they link the simulator's
 # library), as one hash.
 sources_hash() {
@@ -89,8 +94,7 @@ programs_id() { # ARCH
 initrd_hash() { # FLAVOUR ARCH
 	{
 		programs_id "$2"
-		# By content and name, not path: trees that share the cache agree.
-		kmod_files | xargs sha256sum | sed 's|  .*/|  |'
+		kmod_sources_hash
 		(cd "$LAB_DIR" && sha256sum guest/init.sh build.sh)
 		(cd "$LESSONS_DIR" && find . -type f ! -name '*.sh' -print0 | sort -z | xargs -0 sha256sum)
 		cat "$KROOT/$1/version" "$KROOT/busybox-$2/busybox" | sha256sum
@@ -155,9 +159,14 @@ build_module() { # FLAVOUR
 	local f=$1 src=$LABW/$1/kmod
 	local headers=$KROOT/$f/headers
 	[ -f "$KROOT/$f/ready" ] || die "the $f kernel is not in the cache (bash lab/fetch.sh $f)"
+	# A private copy per flavour: builds for several kernels can run at once. cp -p keeps times,
+	# so an unchanged module is not rebuilt; but sources that changed may be older than the
+	# objects here (another tree sharing the cache, an older ko5204-dkms), which make would take
+	# as up to date: then the copy starts empty. The stamp names the sources it was built from.
+	local sources
+	sources=$(kmod_sources_hash)
+	[ "$(cat "$src/.sources" 2>/dev/null)" = "$sources" ] || rm -rf "$src"
 	mkdir -p "$src"
-	# A private copy per flavour: builds for several kernels can run at once.
-	# cp -p keeps times, so an unchanged module is not rebuilt.
 	kmod_files | xargs cp -p -t "$src/"
 	# No BTF for the module (CONFIG_DEBUG_INFO_BTF_MODULES is on in the 6.12 kernels): it would
 	# need pahole (Debian's dwarves) on the host, and nothing in the lab reads a module's BTF.
@@ -167,6 +176,7 @@ build_module() { # FLAVOUR
 		cat "$LABW/$f/kbuild.log" >&2
 		die "the module build for $f printed warnings"
 	fi
+	echo "$sources" >"$src/.sources"
 }
 
 # The initramfs: busybox, /init, the module in /lab, the programs in /usr/bin (with what they

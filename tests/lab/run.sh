@@ -14,7 +14,8 @@
 #   SIGINT to vmlab during a command: exit 130 and no QEMU left;
 #   vmsim lesson check 4, 8 and 9 --lab: the module's exercises in the guests, none NOT RUN;
 #   vmsim lesson do 4 --lab: the session shows the module exercise's output from the guest;
-#   the interactive shell under tmux (shell.sh).
+#   the interactive shell under tmux (shell.sh);
+#   the module rebuilt when its sources change to older files (rebuild.sh, no guest).
 # The groups of checks above run as parallel jobs, VMTOUR_LAB_JOBS at once (default: the number
 # of CPUs), each with a TMPDIR of its own (so "no QEMU left" sees only its own QEMUs); their
 # output is printed in a fixed order at the end, with each group's wall time.
@@ -179,6 +180,11 @@ check_shell() {
 	bash "$here/shell.sh" "$build" || bad "shell.sh"
 }
 
+# No guest: the module is rebuilt when its sources change, even to older files.
+check_rebuild() {
+	bash "$here/rebuild.sh" "$build" || bad "rebuild.sh"
+}
+
 # The groups, longest first (lessons boot several guests), so that the jobs finish together.
 groups=()
 if [ ${#modes[@]} = 4 ]; then
@@ -186,7 +192,7 @@ if [ ${#modes[@]} = 4 ]; then
 fi
 groups+=("shell check_shell")
 for mode in "${modes[@]}"; do groups+=("$mode check_mode $mode"); done
-groups+=("6.12 check_612" "crash check_crash" "limits check_limits")
+groups+=("6.12 check_612" "crash check_crash" "limits check_limits" "rebuild check_rebuild")
 
 order=()
 for g in "${groups[@]}"; do
