@@ -3,8 +3,9 @@
 # tests in the optimised build and again under AddressSanitizer + UndefinedBehaviorSanitizer,
 # then the .debs in a fresh Debian 12 (debootstrap, apt, DKMS), the web page in headless Chromium,
 # then vmlab's guests (tests/lab: a command in each of the four modes, kernel trouble, the shell
-# under tmux) and the real-kernel matrix (Debian 12's 6.1 in four modes and 6.12 in two, under QEMU, booted by vmlab; both
-# share the kernel cache).
+# under tmux), the real-kernel matrix (Debian 12's 6.1 in four modes and 6.12 in two, under QEMU,
+# booted by vmlab; both share the kernel cache) and the race of the module's walks against
+# munmap in the same six guests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Each stage's wall time, printed as it ends and all together at the end (CI's budget is 30 min).
@@ -43,3 +44,6 @@ bash tests/lab/run.sh build/default
 
 stage "real-kernel matrix"
 bash tests/matrix/run.sh
+
+stage "real-kernel race: the module's walks against munmap"
+bash tests/matrix/run.sh --race

@@ -2,7 +2,8 @@
 # The matrix's check on this machine's own kernel, for a user who can load modules:
 # builds ko5204 against the running kernel's headers, loads and unloads it, runs the same steps as
 # each QEMU guest (vmreal --kernel vmalloc/kmalloc and --snapshot of its buffers, bad input,
-# concurrent writers), replays every snapshot with vmsim check, and prints the same table.
+# concurrent writers) and then the race (run.sh --race), replays every snapshot with vmsim check,
+# and prints the same table.
 # Needs root, the headers (apt-get install linux-headers-$(uname -r)) and build/default built
 # (vmsim and vmreal).
 #
@@ -37,12 +38,14 @@ gcc -O2 -Wall -Wextra -pthread -o "$LOCAL/ktest" "$MATRIX_DIR"/{ktest,proc,hosti
 vmsim_has_check || die "$VMSIM does not exist or has no 'check' command: cmake --build build/default first"
 [ -x "$VMREAL" ] || die "no $VMREAL: cmake --build build/default first"
 
-sh "$MATRIX_DIR/steps.sh" "$LOCAL/local/out" "$LOCAL/kmod/ko5204.ko" "$LOCAL/ktest" "$VMREAL"
-if [ -e /proc/pagetable ]; then
-	rmmod ko5204 || true
-fi
+sh "$MATRIX_DIR/steps.sh" checks "$LOCAL/local/out" "$LOCAL/kmod/ko5204.ko" "$LOCAL/ktest" "$VMREAL"
+[ ! -e /proc/pagetable ] || rmmod ko5204 || true
+sh "$MATRIX_DIR/steps.sh" race "$LOCAL/local/race" "$LOCAL/kmod/ko5204.ko" "$LOCAL/ktest" "${VMTOUR_MATRIX_RACE:-15}"
+[ ! -e /proc/pagetable ] || rmmod ko5204 || true
 check_results local "$LOCAL/local" "$LOCAL/local/out"
+check_race_results local "$LOCAL/local/race"
 table
+grep -hE '^race: ([0-9]+ s:|meanwhile)' "$LOCAL/local/race/race" || true
 echo "results in $LOCAL"
 if [ ${#FAILED[@]} -gt 0 ]; then
 	printf '  %s\n' "${FAILED[@]}"

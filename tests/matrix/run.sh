@@ -4,28 +4,36 @@
 # (static, with --kernel and --snapshot) and the ktest helper inside, bring every snapshot back
 # and replay it on the host with vmsim's walker (`vmsim check`), which must agree with what the
 # kernel, the module's walk and pagemap answered.  Prints a table; exits non-zero on any failure.
+# With --race, each row's guest runs the race of the module's walks against munmap instead
+# (`ktest race`, race.c): no oops, BUG, WARNING, lockup or wrong answer.
 #
 #   bash tests/matrix/run.sh               # all six rows (four modes on 6.1, two on 6.12)
 #   bash tests/matrix/run.sh 4level pae    # some rows (4level-6.12: 4level on 6.12)
+#   bash tests/matrix/run.sh --race [ROW...]
 #
 # Environment: VMTOUR_CACHE (downloads, default ~/.cache/vmtour), VMSIM (default
 # build/default/vmsim), VMLAB (default build/default/vmlab), VMTOUR_MATRIX_TIMEOUT (seconds per
 # boot, default 240),
 # VMTOUR_MATRIX_JOBS (guests at once, default the number of CPUs), VMTOUR_MATRIX_RACE (seconds
-# of the race step in each guest, default 15).
+# of the race in each guest with --race, default 15).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/checks.sh"
 
 T0=$(date +%s.%N)
-RUN=$WORK/run
+WHAT=checks
+if [ "${1:-}" = --race ]; then
+	WHAT=race
+	shift
+fi
+RUN=$WORK/$WHAT
 RESULTS=$RUN
 COUNTS=$RUN/counts
 VMSIM=${VMSIM:-$REPO_DIR/build/default/vmsim}
 TIMEOUT=${VMTOUR_MATRIX_TIMEOUT:-240}
 FAILED=()
 JOBS=${VMTOUR_MATRIX_JOBS:-$(nproc)}
-# The race step must catch lockups, so the detectors are on, with thresholds far above what a
+# The race must catch lockups, so the detectors are on, with thresholds far above what a
 # busy host's emulated CPUs can stand still for (seconds): soft lockups after 2 x 30 s, RCU stalls
 # (a CPU stuck with interrupts off: no NMI watchdog under TCG) after 60 s, hung tasks after 30 s
 # (set by steps.sh).  Warnings, BUGs and oopses fail the row too.  no_timer_check: on a loaded
@@ -51,9 +59,13 @@ boot() { # ROW
 	t0=$(date +%s.%N)
 	timeout "$TIMEOUT" "$VMLAB" --mode "$(row_mode "$row")" --kernel "$(row_series "$row")" --cpus 2 --timeout "$TIMEOUT" --no-module --append "$GUEST_ARGS" \
 		--in "$MATRIX_DIR/steps.sh" "$WORK/ktest-$arch" --out "$d/out" --console "$d/console.log" \
-		-- sh /lab/steps.sh /lab/out /lab/ko5204.ko "/lab/ktest-$arch" /usr/bin/vmreal "$RACE" \
+		-- sh /lab/steps.sh "$WHAT" /lab/out /lab/ko5204.ko "/lab/ktest-$arch" "$(steps_arg)" \
 		>"$d/vmlab.out" 2>"$d/vmlab.err" || rc=$?
 	echo "$rc $(echo "$(date +%s.%N) - $t0" | bc)" >"$d/boot.rc"
+}
+
+steps_arg() { # the last argument of steps.sh
+	if [ "$WHAT" = race ]; then echo "$RACE"; else echo /usr/bin/vmreal; fi
 }
 
 check_row() { # ROWNAME
@@ -69,7 +81,11 @@ check_row() { # ROWNAME
 	if grep -qE "$KERNEL_TROUBLE" "$d/console.log"; then
 		fail "$row" "the console has a warning or an oops" "$d/console.log"
 	fi
-	check_results "$row" "$d" "$d/out"
+	if [ "$WHAT" = race ]; then
+		check_race_results "$row" "$d/out"
+	else
+		check_results "$row" "$d" "$d/out"
+	fi
 }
 
 # One row in a background job: its boot, then at once its checks on the host, which thus run
@@ -160,19 +176,21 @@ main() {
 	for row in "${SELECTED[@]}"; do
 		collect_row "$row"
 	done
-	table
+	if [ "$WHAT" = race ]; then race_table; else table; fi
 	while read -r row secs; do
 		printf 'boot %-11s %5.1f s\n' "$row" "$secs"
 	done <"$RUN/times"
-	printf 'matrix: fetch+build %.1f s, boots and checks (in parallel) %.1f s, total %.1f s\n' \
+	local name=matrix
+	[ "$WHAT" = race ] && name="matrix --race"
+	printf '%s: fetch+build %.1f s, boots and checks (in parallel) %.1f s, total %.1f s\n' "$name" \
 		"$(echo "$t1 - $T0" | bc)" "$(echo "$t2 - $t1" | bc)" "$(echo "$(date +%s.%N) - $T0" | bc)"
 	if [ ${#FAILED[@]} -gt 0 ]; then
-		echo "matrix: ${#FAILED[@]} failure(s):"
+		echo "$name: ${#FAILED[@]} failure(s):"
 		printf '  %s\n' "${FAILED[@]}"
-		echo "matrix: 0 passed, ${#SELECTED[@]} failed"
+		echo "$name: 0 passed, ${#SELECTED[@]} failed"
 		exit 1
 	fi
-	echo "matrix: ${#SELECTED[@]} passed, 0 failed"
+	echo "$name: ${#SELECTED[@]} passed, 0 failed"
 }
 
 main "$@"
