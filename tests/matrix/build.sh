@@ -12,11 +12,16 @@ build_ktest() { # ARCH
 	local arch=$1 out=$WORK/ktest-$1 m=-m64 src
 	[ "$arch" = i386 ] && m=-m32
 	src=("$MATRIX_DIR"/{ktest,proc,hostile,access,race}.c)
-	if [ ! -x "$out" ] || [ -n "$(find "${src[@]}" "$MATRIX_DIR/ktest.h" -newer "$out")" ]; then
+	# Rebuilt when the sources differ from those it was built from (by content: another tree
+	# sharing the cache may have older files that differ).
+	local sources
+	sources=$(cat "${src[@]}" "$MATRIX_DIR/ktest.h" | sha256sum | cut -c1-16)
+	if [ ! -x "$out" ] || [ "$(cat "$out.sources" 2>/dev/null)" != "$sources" ]; then
 		mkdir -p "$WORK"
 		gcc "$m" -static -pthread -O2 -Wall -Wextra -Werror -o "$out.tmp" "${src[@]}" ||
 			die "cannot build ktest for $arch (gcc-multilib installed? run tests/matrix/setup.sh)"
 		mv "$out.tmp" "$out"
+		echo "$sources" >"$out.sources"
 	fi
 }
 
