@@ -11,6 +11,6 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
-echo "setup-web: installing ${missing[*]}"
+echo "setup-web: installing ${missing[*]} (and what they depend on; minutes on a fresh machine)"
 $sudo apt-get update -qq || echo "setup-web: apt-get update reported errors; trying the install anyway" >&2
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
