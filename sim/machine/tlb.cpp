@@ -148,6 +148,7 @@ struct Tlb::Impl {
             p.addr[i] = w.steps[i].entry_addr;
         }
         if (!w.ok) return w.fault;
+        p.and_raw = 0;  // access() then looks at every entry's A bit
         p.leaf_level = w.translation.leaf_level;
         p.pa = w.translation.pa;
         p.perms = w.translation.perms;
@@ -380,8 +381,9 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
         if (!fault->general_protection) drop_va();
         return r;
     }
-    set_accessed_dirty(path, write);  // the CPU sets A, and D for a write (4.8)
     const std::uint64_t leaf_raw = path.raw[path.leaf_level];
+    // The CPU sets A, and D for a write (4.8); most walks find them set already.
+    if (!bits::test(path.and_raw, bits::A) || (write && !bits::test(leaf_raw, bits::D))) set_accessed_dirty(path, write);
     Entry e;
     e.shift = static_cast<std::uint8_t>(m_.mode->level[path.leaf_level].shift);
     e.size_class = static_cast<std::uint8_t>(s.bottom - path.leaf_level);

@@ -103,6 +103,9 @@ struct WalkPath {
     unsigned leaf_level = 0;  // levels read: leaf_level + 1
     std::uint64_t pa = 0;
     Perms perms;
+    // The entries read from memory ANDed (PAE's PDPTE registers left out): with A set here the
+    // walk has no A bit to set (SDM 4.8), which a TLB fill then need not look at entry by entry.
+    std::uint64_t and_raw = 0;
 };
 
 // The MMU of one machine: what the control bits mean for a walk is worked out once, here

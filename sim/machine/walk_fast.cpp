@@ -148,6 +148,7 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
         return slow_walk();
     if constexpr (Path) {
         p->pa = pa;
+        p->and_raw = and_bits;
         p->perms = Perms{bits::test(and_bits, bits::US), bits::test(and_bits, bits::RW), !(or_bits & mmu.xd_mask_)};
     }
     return pa;
