@@ -50,6 +50,7 @@ struct Array {
 struct Level {
     TlbLevelGeom g;
     std::vector<Array> arrays;
+    std::array<int, SIZE_CLASSES> fill_array{-1, -1, -1};  // [size class]: the first array holding it
     bool serves(AccessType t) const {
         if (g.use == TlbUse::Both) return true;
         return (t == AccessType::Execute) == (g.use == TlbUse::Instruction);
@@ -58,11 +59,13 @@ struct Level {
 
 // A paging-structure cache of one mode level: address bits above the level's shift -> the table
 // the next level reads. Fully associative, LRU; at most one entry per (key, PCID).
+// The key an entry is found by: the address bits above the level and the PCID (keys have at most
+// 57 - 21 bits, so the two fit one word and a lookup compares once).
+std::uint64_t psc_key(std::uint64_t key, std::uint16_t pcid) { return key << 12 | pcid; }
 struct PscEntry {
-    std::uint64_t key = 0, next = 0;
+    std::uint64_t key = 0, next = 0;  // key: psc_key(address bits, PCID)
     std::uint16_t pcid = 0;
 };
-std::uint64_t psc_key(std::uint64_t key, std::uint16_t pcid) { return key << 12 | pcid; }
 
 struct Psc {
     std::vector<PscEntry> e;
@@ -100,6 +103,11 @@ struct Tlb::Impl {
     bool pae_pdpte = false;                     // level 0 is PAE's PDPTE registers
     WalkPath path;                              // the last miss's walk (access() only)
     std::array<unsigned, 3> first_level{};      // [access type]: the first level serving it, or levels.size()
+    // The mode levels with a paging-structure cache, deepest first, and each level's shift: what
+    // a miss looks up, without going through the mode and the caches that are off.
+    std::array<std::uint8_t, 5> psc_levels{};
+    unsigned psc_count = 0;
+    std::array<unsigned, 5> level_shift{};
 
     // The entry that translates va for this PCID: in a fully associative array the lowest
     // numbered one at any page size, else the first page size (4K, large, 1G) with one, at its
@@ -128,15 +136,14 @@ struct Tlb::Impl {
     // Into the first array of the level that holds this size: the set's lowest empty way, else
     // its least recently used one.
     void fill(Level& l, const Entry& proto) {
-        for (Array& a : l.arrays) {
-            if (!(a.g.sizes & (1u << proto.size_class))) continue;
-            const std::uint32_t i = a.lru.victim(static_cast<unsigned>(proto.vpn % a.sets));
-            if (a.lru.used(i)) a.remove(a.e[i].size_class);
-            a.e[i] = proto;
-            a.lru.place(i, proto.key);
-            a.add(proto.size_class);
-            return;
-        }
+        const int ai = l.fill_array[proto.size_class];
+        if (ai < 0) return;
+        Array& a = l.arrays[static_cast<unsigned>(ai)];
+        const std::uint32_t i = a.lru.victim(a.sets == 1 ? 0 : static_cast<unsigned>(proto.vpn % a.sets));
+        if (a.lru.used(i)) a.remove(a.e[i].size_class);
+        a.e[i] = proto;
+        a.lru.place(i, proto.key);
+        a.add(proto.size_class);
     }
     // The walks the fast path leaves to run() (faults, SMEP/SMAP, unusual modes), recorded in full:
     // what access() uses of it goes into p and steps; the fault, if the walk ends in one.
@@ -173,8 +180,9 @@ struct Tlb::Impl {
     // The entry for (key, PCID) at this level, or NONE.
     std::uint32_t psc_find(unsigned lvl, std::uint64_t key, std::uint16_t pcid) const {
         const Psc& c = psc[lvl];
-        for (std::uint32_t i = c.lru.first(psc_key(key, pcid)); i != LruIndex::NONE; i = c.lru.next(i))
-            if (c.e[i].key == key && c.e[i].pcid == pcid) return i;
+        const std::uint64_t k = psc_key(key, pcid);
+        for (std::uint32_t i = c.lru.first(k); i != LruIndex::NONE; i = c.lru.next(i))
+            if (c.e[i].key == k) return i;
         return LruIndex::NONE;
     }
     void drop_psc_at(unsigned lvl, std::uint64_t key, std::uint16_t pcid) {
@@ -185,10 +193,9 @@ struct Tlb::Impl {
     // cache holds no entry for this key (one entry per key, as in the scan this replaced).
     void psc_fill(unsigned lvl, std::uint64_t key, std::uint16_t pcid, std::uint64_t next) {
         Psc& c = psc[lvl];
-        if (!c.on()) return;
         const std::uint32_t i = c.lru.victim(0);
-        c.e[i] = PscEntry{key, next, pcid};
-        c.lru.place(i, psc_key(key, pcid));
+        c.e[i] = PscEntry{psc_key(key, pcid), next, pcid};
+        c.lru.place(i, c.e[i].key);
     }
 };
 
@@ -212,6 +219,9 @@ Tlb::Tlb(Machine& m, TlbGeometry g, bool pge, bool pcide)
             a.e.resize(std::size_t{a.sets} * a.ways);
             l.arrays.push_back(std::move(a));
         }
+        for (unsigned sc = 0; sc < SIZE_CLASSES; ++sc)
+            for (unsigned ai = l.arrays.size(); ai-- > 0;)
+                if (l.arrays[ai].g.sizes & (1u << sc)) l.fill_array[sc] = static_cast<int>(ai);
         s.levels.push_back(std::move(l));
     }
     for (unsigned i = 0; i < s.bottom; ++i)
@@ -219,6 +229,9 @@ Tlb::Tlb(Machine& m, TlbGeometry g, bool pge, bool pcide)
             s.psc[i].e.resize(geom_.psc_entries);
             s.psc[i].lru = LruIndex(1, geom_.psc_entries);
         }
+    for (unsigned i = 0; i < mode.level_count; ++i) s.level_shift[i] = mode.level[i].shift;
+    for (unsigned i = s.bottom; i-- > 0;)
+        if (s.psc[i].on()) s.psc_levels[s.psc_count++] = static_cast<std::uint8_t>(i);
     for (const AccessType t : {AccessType::Read, AccessType::Write, AccessType::Execute}) {
         unsigned li = 0;
         while (li < s.levels.size() && !s.levels[li].serves(t)) ++li;
@@ -343,35 +356,33 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
     else fault = s.walk_slow(va, a, path, steps);
     // Every entry but the last one read points to a table (walk.hpp, StepKind::Table).
     const unsigned tables = steps ? steps - 1 : 0;
-    auto next_table = [&](unsigned lvl) -> std::optional<std::uint64_t> {
-        if (lvl >= tables) return std::nullopt;
-        return s.mmu->next_table(path.raw[lvl]);
-    };
     const unsigned skipped_regs = s.pae_pdpte ? 1 : 0;  // PAE PDPTEs are registers, not reads
     r.reads_no_psc = steps > skipped_regs ? steps - skipped_regs : 0;
     r.reads = r.reads_no_psc;
     // The deepest paging-structure cache that holds this address and still agrees with memory.
-    for (int i = static_cast<int>(s.bottom) - 1; i >= 0; --i) {
-        const auto lvl = static_cast<unsigned>(i);
-        if (!s.psc[lvl].on()) continue;
-        const auto next = next_table(lvl);
-        if (!next) continue;
-        const std::uint32_t p = s.psc_find(lvl, va >> m_.mode->level[lvl].shift, pcid);
+    unsigned pi = 0;  // psc_levels[pi..] are above the hit, if any
+    for (; pi < s.psc_count; ++pi) {
+        const unsigned lvl = s.psc_levels[pi];
+        if (lvl >= tables) continue;
+        Psc& c = s.psc[lvl];
+        const std::uint32_t p = s.psc_find(lvl, va >> s.level_shift[lvl], pcid);
         if (p == LruIndex::NONE) continue;
-        if (s.psc[lvl].e[p].next != *next) {
-            s.psc[lvl].lru.clear(p);
+        if (c.e[p].next != s.mmu->next_table(path.raw[lvl])) {
+            c.lru.clear(p);
             continue;
         }
-        s.psc[lvl].lru.touch(p);
-        r.psc_level = i;
+        c.lru.touch(p);
+        r.psc_level = static_cast<int>(lvl);
         r.reads = steps - (lvl + 1);
         ++stats_.psc_hits[lvl];
         break;
     }
-    // Fill below the deepest hit (the hit itself and the levels above it are cached already).
-    for (unsigned i = static_cast<unsigned>(r.psc_level + 1); i < steps && i < s.bottom; ++i)
-        if (s.psc[i].on())
-            if (const auto next = next_table(i)) s.psc_fill(i, va >> m_.mode->level[i].shift, pcid, *next);
+    // Fill below the deepest hit (the hit itself and the levels above it are cached already): the
+    // levels looked up before it, which missed.
+    for (unsigned j = 0; j < pi; ++j) {
+        const unsigned lvl = s.psc_levels[j];
+        if (lvl < tables) s.psc_fill(lvl, va >> s.level_shift[lvl], pcid, s.mmu->next_table(path.raw[lvl]));
+    }
     stats_.mem_reads += r.reads;
     stats_.mem_reads_no_psc += r.reads_no_psc;
 

@@ -64,12 +64,13 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
     };
     if (!canonical(Levels, va)) [[unlikely]]
         return slow_walk();
-    // root_bytes_ is null when the MOV to CR3 failed (run() says so), or when the root's frame was
-    // written after this Mmu was made.
+    // root_bytes_ is null when the MOV to CR3 failed (run() says so), or when the root's frame did
+    // not exist yet: then it is kept once it does (frames never move while the memory lives).
     const std::uint8_t* table = mmu.root_bytes_;
     if (!table) [[unlikely]] {
         if (!mmu.load_ok_) return slow_walk();
         table = mmu.m_.mem.frames().find(mmu.root_ & ~(bits::PAGE_SIZE - 1));
+        if (table != PhysMem::ZERO_FRAME) mmu.root_bytes_ = table;
     }
     const std::uint64_t frame_table = mmu.frame_table_;
     std::uint64_t table_pa = mmu.root_;  // only for the record
@@ -133,7 +134,10 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
             if constexpr (Path) p->raw[i] = raw, p->addr[i] = table_pa + index * E, table_pa = raw & frame_table;
             table = mmu.m_.mem.frames().find(raw & frame_table);
             if constexpr (hinted(Levels, i)) {
-                if (table != PhysMem::ZERO_FRAME) mmu.hints_[i].raw[index] = raw, mmu.hints_[i].table[index] = table;
+                if (table != PhysMem::ZERO_FRAME) {
+                    Hints& h = mmu.hints_[i];
+                    h.raw[index] = raw, h.table[index] = table;
+                }
             }
             return true;
         };
@@ -152,6 +156,21 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
         p->perms = Perms{bits::test(and_bits, bits::US), bits::test(and_bits, bits::RW), !(or_bits & mmu.xd_mask_)};
     }
     return pa;
+}
+
+// The first walk by the fast path fills its memo, then hands this and every later walk to the
+// fast path itself: a walk(m, ...) of one address, or an Mmu that only runs recorded walks, never
+// fills the memo's 24 KB, and the fast path tests nothing for it.
+template <bool Path>
+std::uint64_t Mmu::first_walk(const Mmu& mmu, std::uint64_t va, Access access, WalkPath* p) {
+    // Every entry 0 -> ZERO_FRAME (safe: see hints_), where hinted levels exist (4 and 5 levels).
+    // One store per word, which the compiler vectorises (a memset's rep stos counts per byte).
+    if (mmu.fast_next_ != &Mmu::slow && mmu.levels_ >= 4)
+        for (Hints& h : mmu.hints_)
+            for (unsigned i = 0; i < HINTS; ++i) h.raw[i] = 0, h.table[i] = PhysMem::ZERO_FRAME;
+    mmu.fast_ = mmu.fast_next_;
+    mmu.path_ = mmu.path_next_;
+    return (Path ? mmu.path_ : mmu.fast_)(mmu, va, access, p);
 }
 
 // The fast path where the mode has one of the shapes above, else run() for every walk.
@@ -181,11 +200,12 @@ void Mmu::pick_fast() {
                 return false;
         return mode_.canonical == (levels > 3) && mode_.va_bits == (levels == 5 ? 57u : levels == 4 ? 48u : 32u);
     };
-    if (shaped(2)) fast_ = &Mmu::fast<2, false>, path_ = &Mmu::fast<2, true>;
-    else if (shaped(3)) fast_ = &Mmu::fast<3, false>, path_ = &Mmu::fast<3, true>;
-    else if (shaped(4)) fast_ = &Mmu::fast<4, false>, path_ = &Mmu::fast<4, true>;
-    else if (shaped(5)) fast_ = &Mmu::fast<5, false>, path_ = &Mmu::fast<5, true>;
-    else fast_ = &Mmu::slow, path_ = &Mmu::none;
+    if (shaped(2)) fast_next_ = &Mmu::fast<2, false>, path_next_ = &Mmu::fast<2, true>;
+    else if (shaped(3)) fast_next_ = &Mmu::fast<3, false>, path_next_ = &Mmu::fast<3, true>;
+    else if (shaped(4)) fast_next_ = &Mmu::fast<4, false>, path_next_ = &Mmu::fast<4, true>;
+    else if (shaped(5)) fast_next_ = &Mmu::fast<5, false>, path_next_ = &Mmu::fast<5, true>;
+    else fast_next_ = &Mmu::slow, path_next_ = &Mmu::none;
+    fast_ = &Mmu::first_walk<false>, path_ = &Mmu::first_walk<true>;
 }
 
 }  // namespace vmtour
