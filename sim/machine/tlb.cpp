@@ -150,10 +150,7 @@ struct Tlb::Impl {
     [[gnu::noinline]] std::optional<Fault> walk_slow(std::uint64_t va, Access a, WalkPath& p, unsigned& steps) const {
         const Walk w = mmu->walk(va, a);
         steps = w.step_count;
-        for (unsigned i = 0; i < w.step_count; ++i) {
-            p.raw[i] = w.steps[i].raw;
-            p.addr[i] = w.steps[i].entry_addr;
-        }
+        for (unsigned i = 0; i < w.step_count; ++i) p.raw[i] = w.steps[i].raw;
         if (!w.ok) return w.fault;
         p.and_raw = 0;  // access() then looks at every entry's A bit
         p.leaf_level = w.translation.leaf_level;
@@ -394,7 +391,7 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
     }
     const std::uint64_t leaf_raw = path.raw[path.leaf_level];
     // The CPU sets A, and D for a write (4.8); most walks find them set already.
-    if (!bits::test(path.and_raw, bits::A) || (write && !bits::test(leaf_raw, bits::D))) set_accessed_dirty(path, write);
+    if (!bits::test(path.and_raw, bits::A) || (write && !bits::test(leaf_raw, bits::D))) set_accessed_dirty(va, path, write);
     Entry e;
     e.shift = static_cast<std::uint8_t>(m_.mode->level[path.leaf_level].shift);
     e.size_class = static_cast<std::uint8_t>(s.bottom - path.leaf_level);
@@ -417,14 +414,18 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
 }
 
 // apply_accessed_dirty for a walk kept as a WalkPath: A in every entry read, D in the leaf for a
-// write (SDM 4.8), in the same order; PAE's PDPTEs have no A bit.
-void Tlb::set_accessed_dirty(const WalkPath& p, bool write) {
+// write (SDM 4.8), in the same order; PAE's PDPTEs have no A bit. Each entry's address as the walk
+// found it: the root, then the table each entry points to, indexed by the address.
+void Tlb::set_accessed_dirty(std::uint64_t va, const WalkPath& p, bool write) {
     const PagingMode& mode = *m_.mode;
+    std::uint64_t table = m_.root();
     for (unsigned i = 0; i <= p.leaf_level; ++i) {
+        const std::uint64_t addr = table + std::uint64_t{mode.level[i].index(va)} * mode.entry_size;
+        table = impl_->mmu->next_table(p.raw[i]);
         if (mode.level[i].pdpte_pae) continue;
         std::uint64_t v = p.raw[i] | bit(bits::A);
         if (i == p.leaf_level && write) v |= bit(bits::D);
-        if (v != p.raw[i]) (void)m_.mem.write_entry(p.addr[i], mode.entry_size, v);  // the frame exists
+        if (v != p.raw[i]) (void)m_.mem.write_entry(addr, mode.entry_size, v);  // the frame exists
     }
 }
 

@@ -154,7 +154,7 @@ public:
     struct Impl;
 
 private:
-    void set_accessed_dirty(const WalkPath& p, bool write);
+    void set_accessed_dirty(std::uint64_t va, const WalkPath& p, bool write);
 
     Machine& m_;
     TlbGeometry geom_;

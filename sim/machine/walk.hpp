@@ -94,12 +94,12 @@ struct Walk {
 
 inline constexpr std::uint64_t NO_TRANSLATION = ~std::uint64_t{0};
 
-// What a TLB fill needs of a walk that succeeds, and no more: each level's entry and where it was
-// read (a PAE PDPTE from its register, at its address in the PDPT), the leaf's level, the
-// physical address and the rights combined over the levels (Mmu::walk_entries).
+// What a TLB fill needs of a walk that succeeds, and no more: each level's entry (a PAE PDPTE from
+// its register), the leaf's level, the physical address and the rights combined over the levels
+// (Mmu::walk_entries). Where each entry was read follows from the entries above it and the
+// address, for the rare walk that has an A or D bit to set.
 struct WalkPath {
     std::array<std::uint64_t, 5> raw{};
-    std::array<std::uint64_t, 5> addr{};
     unsigned leaf_level = 0;  // levels read: leaf_level + 1
     std::uint64_t pa = 0;
     Perms perms;

@@ -73,7 +73,6 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
         if (table != PhysMem::ZERO_FRAME) mmu.root_bytes_ = table;
     }
     const std::uint64_t frame_table = mmu.frame_table_;
-    std::uint64_t table_pa = mmu.root_;  // only for the record
     std::uint64_t and_bits = ~std::uint64_t{0}, or_bits = 0, pa = 0;
     [&]<unsigned... I>(std::integer_sequence<unsigned, I...>) __attribute__((always_inline)) {
         // A walk that the fast path does not finish: no entry has P=1 in and_bits now, so the
@@ -103,7 +102,7 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
                         if (raw == mmu.hints_[i].raw[index]) {  // checked when it was kept
                             and_bits &= raw;
                             or_bits |= raw;
-                            if constexpr (Path) p->raw[i] = raw, p->addr[i] = table_pa + index * E, table_pa = raw & frame_table;
+                            if constexpr (Path) p->raw[i] = raw;
                             table = mmu.hints_[i].table[index];
                             return true;
                         }
@@ -117,7 +116,7 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
                         if (l.pse36)  // PSE-36: physical bits 39:32 in bits 20:13 (SDM table 4-4)
                             frame |= ((raw >> bits::PSE36_LOW) & (bit(mmu.pse36_bits_) - 1)) << bits::PSE36_PA_SHIFT;
                         pa = frame | (va & (bit(shift) - 1));
-                        if constexpr (Path) p->leaf_level = i, p->raw[i] = raw, p->addr[i] = table_pa + index * E;
+                        if constexpr (Path) p->leaf_level = i, p->raw[i] = raw;
                         return false;
                     }
                     and_bits &= raw;
@@ -127,11 +126,11 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
                     and_bits &= raw;
                     or_bits |= raw;
                     pa = (raw & l.frame_leaf) | (va & (bits::PAGE_SIZE - 1));
-                    if constexpr (Path) p->leaf_level = i, p->raw[i] = raw, p->addr[i] = table_pa + index * E;
+                    if constexpr (Path) p->leaf_level = i, p->raw[i] = raw;
                     return false;
                 }
             }
-            if constexpr (Path) p->raw[i] = raw, p->addr[i] = table_pa + index * E, table_pa = raw & frame_table;
+            if constexpr (Path) p->raw[i] = raw;
             table = mmu.m_.mem.frames().find(raw & frame_table);
             if constexpr (hinted(Levels, i)) {
                 if (table != PhysMem::ZERO_FRAME) {

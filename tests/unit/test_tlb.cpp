@@ -307,6 +307,30 @@ TEST_CASE("a write hitting an entry cached with D=0 walks again and sets D", "[t
     }
 }
 
+TEST_CASE("a miss sets A in every entry it read, at the entry's own address", "[tlb][dirty][modes]") {
+    // The TLB finds where each entry lies from the entries above it (walk.hpp, WalkPath): the
+    // same bits the recorded walk and apply_accessed_dirty set, in the same places (SDM 4.8).
+    for (const PagingMode* mode : ALL_MODES) {
+        SECTION(std::string(mode->key)) {
+            Fixture f(*mode), ref(*mode);
+            map_pages(f, 2, RW | US);  // no A anywhere, no D
+            map_pages(ref, 2, RW | US);
+            Tlb t(f.m, unified_tlb(64, 0));
+            REQUIRE(t.access(BASE + 0x1000, WRITE).walked);
+            (void)apply_accessed_dirty(ref.m, walk(ref.m, BASE + 0x1000, WRITE));
+            for (const std::uint64_t va : {BASE, BASE + 0x1000})
+                for (unsigned i = 0; i < mode->level_count; ++i) {
+                    INFO("va " << va << " level " << i);
+                    CHECK(f.entry(va, i) == ref.entry(va, i));
+                }
+            CHECK(bits::test(f.entry(BASE + 0x1000, mode->level_count - 1), bits::A));
+            CHECK(bits::test(f.entry(BASE + 0x1000, mode->level_count - 1), bits::D));
+            CHECK(!bits::test(f.entry(BASE, mode->level_count - 1), bits::A));  // not read
+            if (!mode->level[0].pdpte_pae) CHECK(bits::test(f.entry(BASE, 0), bits::A));
+        }
+    }
+}
+
 TEST_CASE("cached rights: a stale read-only entry faults until invalidated", "[tlb][rights]") {
     Fixture f(mode_4level());
     map_pages(f, 1, US | A | D);  // read-only
