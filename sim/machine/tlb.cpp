@@ -255,7 +255,6 @@ std::size_t Tlb::valid_entries() const {
 
 TlbResult Tlb::access(std::uint64_t va, Access a) {
     Impl& s = *impl_;
-    TlbResult r;
     ++stats_.accesses;
     ++(a.type == AccessType::Write ? stats_.writes : a.type == AccessType::Execute ? stats_.fetches : stats_.reads);
     const auto pcid = static_cast<std::uint16_t>(pcid_);
@@ -264,32 +263,37 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
     // The common case first, kept short: a hit in the first level that serves the access (so no
     // level above it to refill), by a user access its cached rights allow (rights that do not
     // depend on the control bits), on an entry cached dirty if it is a write. What it does is
-    // what the general path below does for such a hit.
-    std::array<bool, 8> missed{};
+    // what the general path (general()) does for such a hit.
     const unsigned first = s.first_level[static_cast<unsigned>(a.type)];
-    unsigned start = 0;  // where the general path's lookup begins
     if (first < s.levels.size()) {
-        bool found = false;
         for (Array& arr : s.levels[first].arrays)
             if (Entry* x = s.find(arr, va, pcid)) {
                 if (a.user && user_allowed(x->perms, a.type) && (x->dirty || !write)) {
                     s.touch(arr, *x);
                     ++stats_.hits[first][x->size_class];
+                    TlbResult r;
                     r.ok = true;
                     r.hit_level = static_cast<int>(first);
                     r.size_class = x->size_class;
                     r.pa = x->frame | (va & (bit(x->shift) - 1));
                     return r;
                 }
-                found = true;  // the general path finds it again
-                start = first;
-                break;
+                return general(va, a, first, false);  // the general path finds it again
             }
-        if (!found) {  // a miss in the first level: the general path goes on below it
-            start = first + 1;
-            if (first < missed.size()) missed[first] = true;
-        }
+        return general(va, a, first + 1, true);  // a miss in the first level: go on below it
     }
+    return general(va, a, 0, false);
+}
+
+// The rest of access(): the lookup from level `start` on (the first level serving the access
+// missed when `first_missed`), then the hit, the fault or the walk and the fills.
+TlbResult Tlb::general(std::uint64_t va, Access a, unsigned start, bool first_missed) {
+    Impl& s = *impl_;
+    TlbResult r;
+    const auto pcid = static_cast<std::uint16_t>(pcid_);
+    const bool write = a.type == AccessType::Write;
+    std::array<bool, 8> missed{};
+    if (first_missed && start - 1 < missed.size()) missed[start - 1] = true;
 
     // Look up the levels in order; the first hit ends the search.
     Entry* hit = nullptr;

@@ -154,6 +154,7 @@ public:
     struct Impl;
 
 private:
+    [[gnu::noinline]] TlbResult general(std::uint64_t va, Access a, unsigned start, bool first_missed);
     void set_accessed_dirty(std::uint64_t va, const WalkPath& p, bool write);
 
     Machine& m_;
