@@ -397,7 +397,7 @@ TlbResult Tlb::general(std::uint64_t va, Access a, unsigned start, bool first_mi
     // The CPU sets A, and D for a write (4.8); most walks find them set already.
     if (!bits::test(path.and_raw, bits::A) || (write && !bits::test(leaf_raw, bits::D))) set_accessed_dirty(va, path, write);
     Entry e;
-    e.shift = static_cast<std::uint8_t>(m_.mode->level[path.leaf_level].shift);
+    e.shift = static_cast<std::uint8_t>(s.level_shift[path.leaf_level]);
     e.size_class = static_cast<std::uint8_t>(s.bottom - path.leaf_level);
     e.vpn = va >> e.shift;
     e.key = tlb_key(e.vpn, e.size_class);

@@ -189,6 +189,13 @@ struct DemandMapper {
     };
     std::array<KnownTable, 1024> known{};
     std::uint64_t gen = 1;
+    // Fixed for the run (one mode; nothing in a trace changes MAXPHYADDR): the span of a table's
+    // region, the last level's index and entry size, and where a frame stops fitting a PTE (32
+    // bits in 32-bit paging, MAXPHYADDR otherwise).
+    const unsigned region_shift = m.mode->level[m.mode->level_count - 2].shift;
+    const LevelDesc& pte_level = m.mode->level[m.mode->level_count - 1];
+    const unsigned esize = m.mode->entry_size;
+    const unsigned pa_bits = esize == 4 ? 32 : m.maxphyaddr();
     std::optional<Mmu> rules;  // next_table(), for finding a table
 
     static std::array<std::uint64_t, 256> filled(std::uint64_t v) {
@@ -219,18 +226,15 @@ struct DemandMapper {
     // (nothing written) where the builder must decide.
     bool map_in_last_table(std::uint64_t base) {
         if (page != bits::PAGE_SIZE) return false;
-        const PagingMode& mode = *m.mode;
-        const std::uint64_t region = base >> mode.level[bottom() - 1].shift;
+        const std::uint64_t region = base >> region_shift;
         const KnownTable& t = known[region % known.size()];
         if (t.region != region || t.gen != gen) return false;
-        // The frame's bits must fit the PTE: 32 in 32-bit paging, MAXPHYADDR otherwise.
-        const unsigned pa_bits = mode.entry_size == 4 ? 32 : m.maxphyaddr();
-        if ((next_frame + page - 1) >> pa_bits) return false;
-        const std::uint64_t offset = std::uint64_t{mode.level[bottom()].index(base)} * mode.entry_size;
+        if ((next_frame + page - 1) >> pa_bits) return false;  // the builder says why
+        const std::uint64_t offset = std::uint64_t{pte_level.index(base)} * esize;
         std::uint64_t old = 0;
-        std::memcpy(&old, t.bytes + offset, mode.entry_size);  // little-endian, as PhysMem
+        std::memcpy(&old, t.bytes + offset, esize);  // little-endian, as PhysMem
         if (bits::test(old, bits::P)) return false;  // the builder says it is mapped already
-        return m.mem.write_entry(t.pa + offset, mode.entry_size, next_frame | FLAGS | bits::bit(bits::P));
+        return m.mem.write_entry(t.pa + offset, esize, next_frame | FLAGS | bits::bit(bits::P));
     }
     // Keeps the last-level table that maps `base` (just mapped by the builder), found from the
     // entries above it.
@@ -243,7 +247,7 @@ struct DemandMapper {
                                                      mode.entry_size);
             table = rules->next_table(e);
         }
-        const std::uint64_t region = base >> mode.level[bottom() - 1].shift;
+        const std::uint64_t region = base >> region_shift;
         if (const std::uint8_t* bytes = m.mem.frame(table >> bits::PAGE_SHIFT))
             known[region % known.size()] = KnownTable{region, gen, table, bytes};
     }
