@@ -200,9 +200,10 @@ private:
     // Arrays rather than one of structs: the index is then one shift and add, each mask one load.
     static unsigned rights_index(Access a) { return (a.user ? 4u : 0u) + static_cast<unsigned>(a.type); }
     std::array<std::uint64_t, 8> need_{}, forbid_{}, and_test_{};
-    // The root table's bytes when its frame existed at construction (frames never move or go
-    // away while the memory lives), so the fast path does not look the root up: nullptr otherwise
-    // (the fast path looks it up) or when the MOV to CR3 failed (then run() takes every walk).
+    // The root table's bytes once its frame exists (at construction, or kept by the first fast
+    // walk that finds it: frames never move or go away while the memory lives), so the fast path
+    // does not look the root up; nullptr before, or when the MOV to CR3 failed (then run() takes
+    // every walk).
     mutable const std::uint8_t* root_bytes_ = nullptr;
     // The fast path's memo, per upper level: entries there that pointed to a table, as read, and
     // those tables' bytes, one slot per index in a table (so the slot's offset is the entry's).
