@@ -57,14 +57,21 @@ public:
     // Slot i now holds a key with hash h (what it held before is forgotten); it is the most
     // recently used of its set.
     void place(std::uint32_t i, std::uint64_t h) {
-        if (slot_[i].used) clear(i);
         Slot& x = slot_[i];
-        x.used = true;
-        ++set_[x.set].used;
+        if (x.used) {  // a victim: the set's count and empty ways stay as they are
+            unchain(i);
+            if (link_[slots_ + x.set].next != i) {
+                unlink(i);
+                link_front(x.set, i);
+            }
+        } else {
+            x.used = true;
+            ++set_[x.set].used;
+            link_front(x.set, i);
+        }
         x.bucket = bucket_of(h);
         x.chain = bucket_[x.bucket];
         bucket_[x.bucket] = i;
-        link_front(x.set, i);
     }
     // Slot i was used: it becomes the most recently used of its set.
     void touch(std::uint32_t i) {
@@ -79,11 +86,7 @@ public:
         if (!x.used) return;
         Set& s = set_[x.set];
         unlink(i);
-        for (std::uint32_t* p = &bucket_[x.bucket];; p = &slot_[*p].chain)
-            if (*p == i) {
-                *p = x.chain;
-                break;
-            }
+        unchain(i);
         x.used = false;
         --s.used;
         if (x.way < s.low) s.low = x.way;
@@ -108,6 +111,14 @@ private:
     // Fibonacci hashing: the top bits of h * 2^64/phi.
     std::uint32_t bucket_of(std::uint64_t h) const {
         return static_cast<std::uint32_t>((h * 0x9e3779b97f4a7c15ull) >> shift_);
+    }
+    // Takes slot i out of its bucket's chain.
+    void unchain(std::uint32_t i) {
+        for (std::uint32_t* p = &bucket_[slot_[i].bucket];; p = &slot_[*p].chain)
+            if (*p == i) {
+                *p = slot_[i].chain;
+                return;
+            }
     }
     void unlink(std::uint32_t i) {
         const Link x = link_[i];

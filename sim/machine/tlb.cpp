@@ -50,6 +50,7 @@ struct Array {
 struct Level {
     TlbLevelGeom g;
     std::vector<Array> arrays;
+    std::array<int, SIZE_CLASSES> fill_array{-1, -1, -1};  // [size class]: the first array holding it
     bool serves(AccessType t) const {
         if (g.use == TlbUse::Both) return true;
         return (t == AccessType::Execute) == (g.use == TlbUse::Instruction);
@@ -58,11 +59,13 @@ struct Level {
 
 // A paging-structure cache of one mode level: address bits above the level's shift -> the table
 // the next level reads. Fully associative, LRU; at most one entry per (key, PCID).
+// The key an entry is found by: the address bits above the level and the PCID (keys have at most
+// 57 - 21 bits, so the two fit one word and a lookup compares once).
+std::uint64_t psc_key(std::uint64_t key, std::uint16_t pcid) { return key << 12 | pcid; }
 struct PscEntry {
-    std::uint64_t key = 0, next = 0;
+    std::uint64_t key = 0, next = 0;  // key: psc_key(address bits, PCID)
     std::uint16_t pcid = 0;
 };
-std::uint64_t psc_key(std::uint64_t key, std::uint16_t pcid) { return key << 12 | pcid; }
 
 struct Psc {
     std::vector<PscEntry> e;
@@ -100,6 +103,11 @@ struct Tlb::Impl {
     bool pae_pdpte = false;                     // level 0 is PAE's PDPTE registers
     WalkPath path;                              // the last miss's walk (access() only)
     std::array<unsigned, 3> first_level{};      // [access type]: the first level serving it, or levels.size()
+    // The mode levels with a paging-structure cache, deepest first, and each level's shift: what
+    // a miss looks up, without going through the mode and the caches that are off.
+    std::array<std::uint8_t, 5> psc_levels{};
+    unsigned psc_count = 0;
+    std::array<unsigned, 5> level_shift{};
 
     // The entry that translates va for this PCID: in a fully associative array the lowest
     // numbered one at any page size, else the first page size (4K, large, 1G) with one, at its
@@ -128,26 +136,23 @@ struct Tlb::Impl {
     // Into the first array of the level that holds this size: the set's lowest empty way, else
     // its least recently used one.
     void fill(Level& l, const Entry& proto) {
-        for (Array& a : l.arrays) {
-            if (!(a.g.sizes & (1u << proto.size_class))) continue;
-            const std::uint32_t i = a.lru.victim(static_cast<unsigned>(proto.vpn % a.sets));
-            if (a.lru.used(i)) a.remove(a.e[i].size_class);
-            a.e[i] = proto;
-            a.lru.place(i, proto.key);
-            a.add(proto.size_class);
-            return;
-        }
+        const int ai = l.fill_array[proto.size_class];
+        if (ai < 0) return;
+        Array& a = l.arrays[static_cast<unsigned>(ai)];
+        const std::uint32_t i = a.lru.victim(a.sets == 1 ? 0 : static_cast<unsigned>(proto.vpn % a.sets));
+        if (a.lru.used(i)) a.remove(a.e[i].size_class);
+        a.e[i] = proto;
+        a.lru.place(i, proto.key);
+        a.add(proto.size_class);
     }
     // The walks the fast path leaves to run() (faults, SMEP/SMAP, unusual modes), recorded in full:
     // what access() uses of it goes into p and steps; the fault, if the walk ends in one.
     [[gnu::noinline]] std::optional<Fault> walk_slow(std::uint64_t va, Access a, WalkPath& p, unsigned& steps) const {
         const Walk w = mmu->walk(va, a);
         steps = w.step_count;
-        for (unsigned i = 0; i < w.step_count; ++i) {
-            p.raw[i] = w.steps[i].raw;
-            p.addr[i] = w.steps[i].entry_addr;
-        }
+        for (unsigned i = 0; i < w.step_count; ++i) p.raw[i] = w.steps[i].raw;
         if (!w.ok) return w.fault;
+        p.and_raw = 0;  // access() then looks at every entry's A bit
         p.leaf_level = w.translation.leaf_level;
         p.pa = w.translation.pa;
         p.perms = w.translation.perms;
@@ -172,8 +177,9 @@ struct Tlb::Impl {
     // The entry for (key, PCID) at this level, or NONE.
     std::uint32_t psc_find(unsigned lvl, std::uint64_t key, std::uint16_t pcid) const {
         const Psc& c = psc[lvl];
-        for (std::uint32_t i = c.lru.first(psc_key(key, pcid)); i != LruIndex::NONE; i = c.lru.next(i))
-            if (c.e[i].key == key && c.e[i].pcid == pcid) return i;
+        const std::uint64_t k = psc_key(key, pcid);
+        for (std::uint32_t i = c.lru.first(k); i != LruIndex::NONE; i = c.lru.next(i))
+            if (c.e[i].key == k) return i;
         return LruIndex::NONE;
     }
     void drop_psc_at(unsigned lvl, std::uint64_t key, std::uint16_t pcid) {
@@ -184,10 +190,9 @@ struct Tlb::Impl {
     // cache holds no entry for this key (one entry per key, as in the scan this replaced).
     void psc_fill(unsigned lvl, std::uint64_t key, std::uint16_t pcid, std::uint64_t next) {
         Psc& c = psc[lvl];
-        if (!c.on()) return;
         const std::uint32_t i = c.lru.victim(0);
-        c.e[i] = PscEntry{key, next, pcid};
-        c.lru.place(i, psc_key(key, pcid));
+        c.e[i] = PscEntry{psc_key(key, pcid), next, pcid};
+        c.lru.place(i, c.e[i].key);
     }
 };
 
@@ -211,6 +216,9 @@ Tlb::Tlb(Machine& m, TlbGeometry g, bool pge, bool pcide)
             a.e.resize(std::size_t{a.sets} * a.ways);
             l.arrays.push_back(std::move(a));
         }
+        for (unsigned sc = 0; sc < SIZE_CLASSES; ++sc)
+            for (unsigned ai = l.arrays.size(); ai-- > 0;)
+                if (l.arrays[ai].g.sizes & (1u << sc)) l.fill_array[sc] = static_cast<int>(ai);
         s.levels.push_back(std::move(l));
     }
     for (unsigned i = 0; i < s.bottom; ++i)
@@ -218,6 +226,9 @@ Tlb::Tlb(Machine& m, TlbGeometry g, bool pge, bool pcide)
             s.psc[i].e.resize(geom_.psc_entries);
             s.psc[i].lru = LruIndex(1, geom_.psc_entries);
         }
+    for (unsigned i = 0; i < mode.level_count; ++i) s.level_shift[i] = mode.level[i].shift;
+    for (unsigned i = s.bottom; i-- > 0;)
+        if (s.psc[i].on()) s.psc_levels[s.psc_count++] = static_cast<std::uint8_t>(i);
     for (const AccessType t : {AccessType::Read, AccessType::Write, AccessType::Execute}) {
         unsigned li = 0;
         while (li < s.levels.size() && !s.levels[li].serves(t)) ++li;
@@ -244,7 +255,6 @@ std::size_t Tlb::valid_entries() const {
 
 TlbResult Tlb::access(std::uint64_t va, Access a) {
     Impl& s = *impl_;
-    TlbResult r;
     ++stats_.accesses;
     ++(a.type == AccessType::Write ? stats_.writes : a.type == AccessType::Execute ? stats_.fetches : stats_.reads);
     const auto pcid = static_cast<std::uint16_t>(pcid_);
@@ -253,32 +263,37 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
     // The common case first, kept short: a hit in the first level that serves the access (so no
     // level above it to refill), by a user access its cached rights allow (rights that do not
     // depend on the control bits), on an entry cached dirty if it is a write. What it does is
-    // what the general path below does for such a hit.
-    std::array<bool, 8> missed{};
+    // what the general path (general()) does for such a hit.
     const unsigned first = s.first_level[static_cast<unsigned>(a.type)];
-    unsigned start = 0;  // where the general path's lookup begins
     if (first < s.levels.size()) {
-        bool found = false;
         for (Array& arr : s.levels[first].arrays)
             if (Entry* x = s.find(arr, va, pcid)) {
                 if (a.user && user_allowed(x->perms, a.type) && (x->dirty || !write)) {
                     s.touch(arr, *x);
                     ++stats_.hits[first][x->size_class];
+                    TlbResult r;
                     r.ok = true;
                     r.hit_level = static_cast<int>(first);
                     r.size_class = x->size_class;
                     r.pa = x->frame | (va & (bit(x->shift) - 1));
                     return r;
                 }
-                found = true;  // the general path finds it again
-                start = first;
-                break;
+                return general(va, a, first, false);  // the general path finds it again
             }
-        if (!found) {  // a miss in the first level: the general path goes on below it
-            start = first + 1;
-            if (first < missed.size()) missed[first] = true;
-        }
+        return general(va, a, first + 1, true);  // a miss in the first level: go on below it
     }
+    return general(va, a, 0, false);
+}
+
+// The rest of access(): the lookup from level `start` on (the first level serving the access
+// missed when `first_missed`), then the hit, the fault or the walk and the fills.
+TlbResult Tlb::general(std::uint64_t va, Access a, unsigned start, bool first_missed) {
+    Impl& s = *impl_;
+    TlbResult r;
+    const auto pcid = static_cast<std::uint16_t>(pcid_);
+    const bool write = a.type == AccessType::Write;
+    std::array<bool, 8> missed{};
+    if (first_missed && start - 1 < missed.size()) missed[start - 1] = true;
 
     // Look up the levels in order; the first hit ends the search.
     Entry* hit = nullptr;
@@ -342,35 +357,33 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
     else fault = s.walk_slow(va, a, path, steps);
     // Every entry but the last one read points to a table (walk.hpp, StepKind::Table).
     const unsigned tables = steps ? steps - 1 : 0;
-    auto next_table = [&](unsigned lvl) -> std::optional<std::uint64_t> {
-        if (lvl >= tables) return std::nullopt;
-        return s.mmu->next_table(path.raw[lvl]);
-    };
     const unsigned skipped_regs = s.pae_pdpte ? 1 : 0;  // PAE PDPTEs are registers, not reads
     r.reads_no_psc = steps > skipped_regs ? steps - skipped_regs : 0;
     r.reads = r.reads_no_psc;
     // The deepest paging-structure cache that holds this address and still agrees with memory.
-    for (int i = static_cast<int>(s.bottom) - 1; i >= 0; --i) {
-        const auto lvl = static_cast<unsigned>(i);
-        if (!s.psc[lvl].on()) continue;
-        const auto next = next_table(lvl);
-        if (!next) continue;
-        const std::uint32_t p = s.psc_find(lvl, va >> m_.mode->level[lvl].shift, pcid);
+    unsigned pi = 0;  // psc_levels[pi..] are above the hit, if any
+    for (; pi < s.psc_count; ++pi) {
+        const unsigned lvl = s.psc_levels[pi];
+        if (lvl >= tables) continue;
+        Psc& c = s.psc[lvl];
+        const std::uint32_t p = s.psc_find(lvl, va >> s.level_shift[lvl], pcid);
         if (p == LruIndex::NONE) continue;
-        if (s.psc[lvl].e[p].next != *next) {
-            s.psc[lvl].lru.clear(p);
+        if (c.e[p].next != s.mmu->next_table(path.raw[lvl])) {
+            c.lru.clear(p);
             continue;
         }
-        s.psc[lvl].lru.touch(p);
-        r.psc_level = i;
+        c.lru.touch(p);
+        r.psc_level = static_cast<int>(lvl);
         r.reads = steps - (lvl + 1);
         ++stats_.psc_hits[lvl];
         break;
     }
-    // Fill below the deepest hit (the hit itself and the levels above it are cached already).
-    for (unsigned i = static_cast<unsigned>(r.psc_level + 1); i < steps && i < s.bottom; ++i)
-        if (s.psc[i].on())
-            if (const auto next = next_table(i)) s.psc_fill(i, va >> m_.mode->level[i].shift, pcid, *next);
+    // Fill below the deepest hit (the hit itself and the levels above it are cached already): the
+    // levels looked up before it, which missed.
+    for (unsigned j = 0; j < pi; ++j) {
+        const unsigned lvl = s.psc_levels[j];
+        if (lvl < tables) s.psc_fill(lvl, va >> s.level_shift[lvl], pcid, s.mmu->next_table(path.raw[lvl]));
+    }
     stats_.mem_reads += r.reads;
     stats_.mem_reads_no_psc += r.reads_no_psc;
 
@@ -380,10 +393,11 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
         if (!fault->general_protection) drop_va();
         return r;
     }
-    set_accessed_dirty(path, write);  // the CPU sets A, and D for a write (4.8)
     const std::uint64_t leaf_raw = path.raw[path.leaf_level];
+    // The CPU sets A, and D for a write (4.8); most walks find them set already.
+    if (!bits::test(path.and_raw, bits::A) || (write && !bits::test(leaf_raw, bits::D))) set_accessed_dirty(va, path, write);
     Entry e;
-    e.shift = static_cast<std::uint8_t>(m_.mode->level[path.leaf_level].shift);
+    e.shift = static_cast<std::uint8_t>(s.level_shift[path.leaf_level]);
     e.size_class = static_cast<std::uint8_t>(s.bottom - path.leaf_level);
     e.vpn = va >> e.shift;
     e.key = tlb_key(e.vpn, e.size_class);
@@ -404,14 +418,18 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
 }
 
 // apply_accessed_dirty for a walk kept as a WalkPath: A in every entry read, D in the leaf for a
-// write (SDM 4.8), in the same order; PAE's PDPTEs have no A bit.
-void Tlb::set_accessed_dirty(const WalkPath& p, bool write) {
+// write (SDM 4.8), in the same order; PAE's PDPTEs have no A bit. Each entry's address as the walk
+// found it: the root, then the table each entry points to, indexed by the address.
+void Tlb::set_accessed_dirty(std::uint64_t va, const WalkPath& p, bool write) {
     const PagingMode& mode = *m_.mode;
+    std::uint64_t table = m_.root();
     for (unsigned i = 0; i <= p.leaf_level; ++i) {
+        const std::uint64_t addr = table + std::uint64_t{mode.level[i].index(va)} * mode.entry_size;
+        table = impl_->mmu->next_table(p.raw[i]);
         if (mode.level[i].pdpte_pae) continue;
         std::uint64_t v = p.raw[i] | bit(bits::A);
         if (i == p.leaf_level && write) v |= bit(bits::D);
-        if (v != p.raw[i]) (void)m_.mem.write_entry(p.addr[i], mode.entry_size, v);  // the frame exists
+        if (v != p.raw[i]) (void)m_.mem.write_entry(addr, mode.entry_size, v);  // the frame exists
     }
 }
 

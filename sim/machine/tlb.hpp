@@ -154,7 +154,8 @@ public:
     struct Impl;
 
 private:
-    void set_accessed_dirty(const WalkPath& p, bool write);
+    [[gnu::noinline]] TlbResult general(std::uint64_t va, Access a, unsigned start, bool first_missed);
+    void set_accessed_dirty(std::uint64_t va, const WalkPath& p, bool write);
 
     Machine& m_;
     TlbGeometry geom_;

@@ -94,15 +94,18 @@ struct Walk {
 
 inline constexpr std::uint64_t NO_TRANSLATION = ~std::uint64_t{0};
 
-// What a TLB fill needs of a walk that succeeds, and no more: each level's entry and where it was
-// read (a PAE PDPTE from its register, at its address in the PDPT), the leaf's level, the
-// physical address and the rights combined over the levels (Mmu::walk_entries).
+// What a TLB fill needs of a walk that succeeds, and no more: each level's entry (a PAE PDPTE from
+// its register), the leaf's level, the physical address and the rights combined over the levels
+// (Mmu::walk_entries). Where each entry was read follows from the entries above it and the
+// address, for the rare walk that has an A or D bit to set.
 struct WalkPath {
     std::array<std::uint64_t, 5> raw{};
-    std::array<std::uint64_t, 5> addr{};
     unsigned leaf_level = 0;  // levels read: leaf_level + 1
     std::uint64_t pa = 0;
     Perms perms;
+    // The entries read from memory ANDed (PAE's PDPTE registers left out): with A set here the
+    // walk has no A bit to set (SDM 4.8), which a TLB fill then need not look at entry by entry.
+    std::uint64_t and_raw = 0;
 };
 
 // The MMU of one machine: what the control bits mean for a walk is worked out once, here
@@ -181,8 +184,13 @@ private:
     std::array<std::uint64_t, 4> pdpte_{};  // PAE's PDPTE registers (SDM 4.4.1)
     bool load_ok_ = true;           // the MOV to CR3 succeeded
     Walk load_fault_;               // else: its #GP, as a walk with no access
-    FastFn fast_ = &Mmu::slow;      // translate's implementation for this machine
-    FastFn path_ = &Mmu::none;      // walk_entries's
+    // translate's implementation for this machine, and walk_entries's: first_walk until the first
+    // walk, then fast_next_ and path_next_ (pick_fast). Mutable: first_walk changes them once.
+    mutable FastFn fast_ = &Mmu::slow;
+    mutable FastFn path_ = &Mmu::none;
+    FastFn fast_next_ = &Mmu::slow, path_next_ = &Mmu::none;
+    template <bool Path>
+    static std::uint64_t first_walk(const Mmu& mmu, std::uint64_t va, Access access, WalkPath* p);
     // The fast path's rights (SDM 4.6), by access (rights_index):
     //   need_     the bits every ANDed entry must have: P always (a walk the fast path gives up
     //             clears them all), U/S for user accesses, R/W for writes that need it;
@@ -192,10 +200,11 @@ private:
     // Arrays rather than one of structs: the index is then one shift and add, each mask one load.
     static unsigned rights_index(Access a) { return (a.user ? 4u : 0u) + static_cast<unsigned>(a.type); }
     std::array<std::uint64_t, 8> need_{}, forbid_{}, and_test_{};
-    // The root table's bytes when its frame existed at construction (frames never move or go
-    // away while the memory lives), so the fast path does not look the root up: nullptr otherwise
-    // (the fast path looks it up) or when the MOV to CR3 failed (then run() takes every walk).
-    const std::uint8_t* root_bytes_ = nullptr;
+    // The root table's bytes once its frame exists (at construction, or kept by the first fast
+    // walk that finds it: frames never move or go away while the memory lives), so the fast path
+    // does not look the root up; nullptr before, or when the MOV to CR3 failed (then run() takes
+    // every walk).
+    mutable const std::uint8_t* root_bytes_ = nullptr;
     // The fast path's memo, per upper level: entries there that pointed to a table, as read, and
     // those tables' bytes, one slot per index in a table (so the slot's offset is the entry's).
     // A walk reading the same entry takes the table from here: the entry passed this Mmu's checks
@@ -206,11 +215,13 @@ private:
     // Mmu is not for several threads).
     static constexpr unsigned HINTS = 512;  // entries in a 64-bit mode's table
     struct Hints {
-        std::array<std::uint64_t, HINTS> raw{};
+        std::array<std::uint64_t, HINTS> raw;
         std::array<const std::uint8_t*, HINTS> table;
-        Hints() { table.fill(PhysMem::ZERO_FRAME); }
     };
-    mutable std::array<Hints, 3> hints_{};  // levels 0-2: those above the PDE and PTE in 5-level paging
+    // Levels 0-2: those above the PDE and PTE in 5-level paging. Left uninitialised here and
+    // filled by the fast path's first walk (first_walk): walk(m, ...) of one address, or an Mmu
+    // that only runs recorded walks, never pays for the 24 KB.
+    mutable std::array<Hints, 3> hints_;
 };
 
 // Convenience for one-off walks (builds an Mmu each call).

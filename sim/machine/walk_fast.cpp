@@ -64,15 +64,15 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
     };
     if (!canonical(Levels, va)) [[unlikely]]
         return slow_walk();
-    // root_bytes_ is null when the MOV to CR3 failed (run() says so), or when the root's frame was
-    // written after this Mmu was made.
+    // root_bytes_ is null when the MOV to CR3 failed (run() says so), or when the root's frame did
+    // not exist yet: then it is kept once it does (frames never move while the memory lives).
     const std::uint8_t* table = mmu.root_bytes_;
     if (!table) [[unlikely]] {
         if (!mmu.load_ok_) return slow_walk();
         table = mmu.m_.mem.frames().find(mmu.root_ & ~(bits::PAGE_SIZE - 1));
+        if (table != PhysMem::ZERO_FRAME) mmu.root_bytes_ = table;
     }
     const std::uint64_t frame_table = mmu.frame_table_;
-    std::uint64_t table_pa = mmu.root_;  // only for the record
     std::uint64_t and_bits = ~std::uint64_t{0}, or_bits = 0, pa = 0;
     [&]<unsigned... I>(std::integer_sequence<unsigned, I...>) __attribute__((always_inline)) {
         // A walk that the fast path does not finish: no entry has P=1 in and_bits now, so the
@@ -102,7 +102,7 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
                         if (raw == mmu.hints_[i].raw[index]) {  // checked when it was kept
                             and_bits &= raw;
                             or_bits |= raw;
-                            if constexpr (Path) p->raw[i] = raw, p->addr[i] = table_pa + index * E, table_pa = raw & frame_table;
+                            if constexpr (Path) p->raw[i] = raw;
                             table = mmu.hints_[i].table[index];
                             return true;
                         }
@@ -116,7 +116,7 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
                         if (l.pse36)  // PSE-36: physical bits 39:32 in bits 20:13 (SDM table 4-4)
                             frame |= ((raw >> bits::PSE36_LOW) & (bit(mmu.pse36_bits_) - 1)) << bits::PSE36_PA_SHIFT;
                         pa = frame | (va & (bit(shift) - 1));
-                        if constexpr (Path) p->leaf_level = i, p->raw[i] = raw, p->addr[i] = table_pa + index * E;
+                        if constexpr (Path) p->leaf_level = i, p->raw[i] = raw;
                         return false;
                     }
                     and_bits &= raw;
@@ -126,14 +126,17 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
                     and_bits &= raw;
                     or_bits |= raw;
                     pa = (raw & l.frame_leaf) | (va & (bits::PAGE_SIZE - 1));
-                    if constexpr (Path) p->leaf_level = i, p->raw[i] = raw, p->addr[i] = table_pa + index * E;
+                    if constexpr (Path) p->leaf_level = i, p->raw[i] = raw;
                     return false;
                 }
             }
-            if constexpr (Path) p->raw[i] = raw, p->addr[i] = table_pa + index * E, table_pa = raw & frame_table;
+            if constexpr (Path) p->raw[i] = raw;
             table = mmu.m_.mem.frames().find(raw & frame_table);
             if constexpr (hinted(Levels, i)) {
-                if (table != PhysMem::ZERO_FRAME) mmu.hints_[i].raw[index] = raw, mmu.hints_[i].table[index] = table;
+                if (table != PhysMem::ZERO_FRAME) {
+                    Hints& h = mmu.hints_[i];
+                    h.raw[index] = raw, h.table[index] = table;
+                }
             }
             return true;
         };
@@ -148,9 +151,25 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
         return slow_walk();
     if constexpr (Path) {
         p->pa = pa;
+        p->and_raw = and_bits;
         p->perms = Perms{bits::test(and_bits, bits::US), bits::test(and_bits, bits::RW), !(or_bits & mmu.xd_mask_)};
     }
     return pa;
+}
+
+// The first walk by the fast path fills its memo, then hands this and every later walk to the
+// fast path itself: a walk(m, ...) of one address, or an Mmu that only runs recorded walks, never
+// fills the memo's 24 KB, and the fast path tests nothing for it.
+template <bool Path>
+std::uint64_t Mmu::first_walk(const Mmu& mmu, std::uint64_t va, Access access, WalkPath* p) {
+    // Every entry 0 -> ZERO_FRAME (safe: see hints_), where hinted levels exist (4 and 5 levels).
+    // One store per word, which the compiler vectorises (a memset's rep stos counts per byte).
+    if (mmu.fast_next_ != &Mmu::slow && mmu.levels_ >= 4)
+        for (Hints& h : mmu.hints_)
+            for (unsigned i = 0; i < HINTS; ++i) h.raw[i] = 0, h.table[i] = PhysMem::ZERO_FRAME;
+    mmu.fast_ = mmu.fast_next_;
+    mmu.path_ = mmu.path_next_;
+    return (Path ? mmu.path_ : mmu.fast_)(mmu, va, access, p);
 }
 
 // The fast path where the mode has one of the shapes above, else run() for every walk.
@@ -180,11 +199,12 @@ void Mmu::pick_fast() {
                 return false;
         return mode_.canonical == (levels > 3) && mode_.va_bits == (levels == 5 ? 57u : levels == 4 ? 48u : 32u);
     };
-    if (shaped(2)) fast_ = &Mmu::fast<2, false>, path_ = &Mmu::fast<2, true>;
-    else if (shaped(3)) fast_ = &Mmu::fast<3, false>, path_ = &Mmu::fast<3, true>;
-    else if (shaped(4)) fast_ = &Mmu::fast<4, false>, path_ = &Mmu::fast<4, true>;
-    else if (shaped(5)) fast_ = &Mmu::fast<5, false>, path_ = &Mmu::fast<5, true>;
-    else fast_ = &Mmu::slow, path_ = &Mmu::none;
+    if (shaped(2)) fast_next_ = &Mmu::fast<2, false>, path_next_ = &Mmu::fast<2, true>;
+    else if (shaped(3)) fast_next_ = &Mmu::fast<3, false>, path_next_ = &Mmu::fast<3, true>;
+    else if (shaped(4)) fast_next_ = &Mmu::fast<4, false>, path_next_ = &Mmu::fast<4, true>;
+    else if (shaped(5)) fast_next_ = &Mmu::fast<5, false>, path_next_ = &Mmu::fast<5, true>;
+    else fast_next_ = &Mmu::slow, path_next_ = &Mmu::none;
+    fast_ = &Mmu::first_walk<false>, path_ = &Mmu::first_walk<true>;
 }
 
 }  // namespace vmtour

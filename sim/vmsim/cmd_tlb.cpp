@@ -13,6 +13,8 @@
 #include <iostream>
 #include <array>
 #include <bit>
+#include <cstring>
+#include <optional>
 #include <vector>
 
 namespace vmtour::cli {
@@ -173,12 +175,37 @@ struct DemandMapper {
     // ~0 is no page's base.
     std::array<std::uint64_t, 256> recent = filled(~std::uint64_t{0});
     unsigned shift = static_cast<unsigned>(std::countr_zero(page));
+    // Last-level tables the builder made for 4 KB pages, by their region (the span of one entry
+    // above them; direct-mapped by the region's low bits), so a new page of a known region is
+    // one PTE written here rather than a walk of the builder (a third of a miss-heavy replay).
+    // What map() would check of such a page still is: the PTE is not present yet (`set` may have
+    // written it), the frame fits the entry. A `set` may change the entries above too: forget()
+    // on every `set` drops every table kept (a new generation), and the builder finds them again.
+    struct KnownTable {
+        std::uint64_t region = ~std::uint64_t{0};  // ~0: none
+        std::uint64_t gen = 0;
+        std::uint64_t pa = 0;
+        const std::uint8_t* bytes = nullptr;
+    };
+    std::array<KnownTable, 1024> known{};
+    std::uint64_t gen = 1;
+    // Fixed for the run (one mode; nothing in a trace changes MAXPHYADDR): the span of a table's
+    // region, the last level's index and entry size, and where a frame stops fitting a PTE (32
+    // bits in 32-bit paging, MAXPHYADDR otherwise).
+    const unsigned region_shift = m.mode->level[m.mode->level_count - 2].shift;
+    const LevelDesc& pte_level = m.mode->level[m.mode->level_count - 1];
+    const unsigned esize = m.mode->entry_size;
+    const unsigned pa_bits = esize == 4 ? 32 : m.maxphyaddr();
+    std::optional<Mmu> rules;  // next_table(), for finding a table
 
     static std::array<std::uint64_t, 256> filled(std::uint64_t v) {
         std::array<std::uint64_t, 256> a;
         a.fill(v);
         return a;
     }
+    static constexpr std::uint64_t FLAGS =
+        bits::bit(bits::RW) | bits::bit(bits::US) | bits::bit(bits::A) | bits::bit(bits::D);
+    void forget() { ++gen; }
     void ensure(std::uint64_t va) {
         const std::uint64_t base = va & ~(page - 1);
         std::uint64_t& seen = recent[(base >> shift) & 255];
@@ -186,11 +213,43 @@ struct DemandMapper {
         seen = base;  // a non-canonical base stays one: ensure does nothing for it either way
         if (!m.mode->is_canonical(va)) return;
         if (!mapped.insert(base)) return;
-        const std::string err = builder.map({base, next_frame, page, page,
-                                       bits::bit(bits::RW) | bits::bit(bits::US) | bits::bit(bits::A) | bits::bit(bits::D)});
-        if (!err.empty()) throw InputError(fmt::format("--pages cannot map {:#x}: {}", base, err));
+        if (!map_in_last_table(base)) {
+            const std::string err = builder.map({base, next_frame, page, page, FLAGS});
+            if (!err.empty()) throw InputError(fmt::format("--pages cannot map {:#x}: {}", base, err));
+            if (page == bits::PAGE_SIZE) remember_table(base);
+        }
         next_frame += page;
         if (tables.next() >= 0x40000000) throw InputError("--pages: the trace touches too many pages for this model");
+    }
+    unsigned bottom() const { return m.mode->level_count - 1; }
+    // What builder.map would write for a 4 KB page whose last-level table is known; false
+    // (nothing written) where the builder must decide.
+    bool map_in_last_table(std::uint64_t base) {
+        if (page != bits::PAGE_SIZE) return false;
+        const std::uint64_t region = base >> region_shift;
+        const KnownTable& t = known[region % known.size()];
+        if (t.region != region || t.gen != gen) return false;
+        if ((next_frame + page - 1) >> pa_bits) return false;  // the builder says why
+        const std::uint64_t offset = std::uint64_t{pte_level.index(base)} * esize;
+        std::uint64_t old = 0;
+        std::memcpy(&old, t.bytes + offset, esize);  // little-endian, as PhysMem
+        if (bits::test(old, bits::P)) return false;  // the builder says it is mapped already
+        return m.mem.write_entry(t.pa + offset, esize, next_frame | FLAGS | bits::bit(bits::P));
+    }
+    // Keeps the last-level table that maps `base` (just mapped by the builder), found from the
+    // entries above it.
+    void remember_table(std::uint64_t base) {
+        const PagingMode& mode = *m.mode;
+        if (!rules) rules.emplace(m);
+        std::uint64_t table = m.root();
+        for (unsigned i = 0; i < bottom(); ++i) {
+            const std::uint64_t e = m.mem.read_entry(table + std::uint64_t{mode.level[i].index(base)} * mode.entry_size,
+                                                     mode.entry_size);
+            table = rules->next_table(e);
+        }
+        const std::uint64_t region = base >> region_shift;
+        if (const std::uint8_t* bytes = m.mem.frame(table >> bits::PAGE_SHIFT))
+            known[region % known.size()] = KnownTable{region, gen, table, bytes};
     }
 };
 
@@ -255,7 +314,13 @@ int run_tlb(const TlbOptions& o) {
             // One access per 4 KB page the bytes touch (a lackey access may cross a page).
             const std::uint64_t last = e.a + e.size - 1;
             for (std::uint64_t va = e.a;; va = (va | 0xfff) + 1) {
-                if (mapper) mapper->ensure(va);
+                if (mapper) {
+                    try {
+                        mapper->ensure(va);
+                    } catch (const InputError& err) {  // says which line's page could not be mapped
+                        throw at(err.what());
+                    }
+                }
                 const TlbResult r = tlb->access(va, Access{type, user});
                 if (o.verbose) out += render_tlb_access(*tlb, e, va, r);
                 if ((va | 0xfff) >= last || (va | 0xfff) == ~std::uint64_t{0}) break;
@@ -270,6 +335,7 @@ int run_tlb(const TlbOptions& o) {
                 throw at(err);
             break;
         case EventKind::Set:
+            if (mapper) mapper->forget();
             if (!tlb->write_entry(e.a, e.b)) throw at("physical memory is full (docs/machine-format.md, Limits)");
             break;
         case EventKind::Pge: tlb->set_pge(e.a != 0); break;

@@ -174,6 +174,30 @@ TEST_CASE("PCIDs: CR3 writes flush only the new PCID, bit 63 flushes nothing", "
     }
 }
 
+TEST_CASE("paging-structure-cache entries belong to their PCID", "[tlb][psc][pcid]") {
+    // The same tables under two PCIDs, switched with bit 63 (no flush): a walk under PCID 1 finds
+    // none of PCID 0's paging-structure-cache entries (SDM 4.10.3.1: entries are tagged with the
+    // PCID), then PCID 0 finds its own again. Each access is a new page: a TLB miss.
+    for (const PagingMode* mode : {&mode_4level(), &mode_5level()}) {
+        SECTION(std::string(mode->key)) {
+            Fixture f(*mode);
+            map_pages(f, 3);
+            const std::uint64_t root = f.m.ctl.cr3;
+            const unsigned levels = mode->level_count;
+            Tlb t(f.m, unified_tlb(64, 0), true, true);
+            CHECK(t.access(BASE, READ).reads == levels);  // cold
+            CHECK(t.access(BASE + 0x1000, READ).reads == 1);  // PDE cache, PCID 0
+            t.write_cr3(root | 1 | bit(63));
+            const TlbResult other = t.access(BASE + 0x2000, READ);
+            CHECK(other.psc_level == -1);
+            CHECK(other.reads == levels);
+            t.write_cr3(root | bit(63));
+            CHECK(t.access(BASE + 0x2000, READ).reads == 1);  // PCID 0's PDE entry is still there
+            CHECK(t.stats().psc_hits[levels - 2] == 2);
+        }
+    }
+}
+
 TEST_CASE("PCIDE=1 needs a 64-bit mode and CR3[11:0]=0", "[tlb][pcid]") {
     Fixture f32(mode_pae());
     map_pages(f32, 1);
@@ -303,6 +327,30 @@ TEST_CASE("a write hitting an entry cached with D=0 walks again and sets D", "[t
             CHECK(t.stats().walks == 2);
             CHECK(t.stats().dirty_walks == 1);
             CHECK(t.valid_entries() == 1);
+        }
+    }
+}
+
+TEST_CASE("a miss sets A in every entry it read, at the entry's own address", "[tlb][dirty][modes]") {
+    // The TLB finds where each entry lies from the entries above it (walk.hpp, WalkPath): the
+    // same bits the recorded walk and apply_accessed_dirty set, in the same places (SDM 4.8).
+    for (const PagingMode* mode : ALL_MODES) {
+        SECTION(std::string(mode->key)) {
+            Fixture f(*mode), ref(*mode);
+            map_pages(f, 2, RW | US);  // no A anywhere, no D
+            map_pages(ref, 2, RW | US);
+            Tlb t(f.m, unified_tlb(64, 0));
+            REQUIRE(t.access(BASE + 0x1000, WRITE).walked);
+            (void)apply_accessed_dirty(ref.m, walk(ref.m, BASE + 0x1000, WRITE));
+            for (const std::uint64_t va : {BASE, BASE + 0x1000})
+                for (unsigned i = 0; i < mode->level_count; ++i) {
+                    INFO("va " << va << " level " << i);
+                    CHECK(f.entry(va, i) == ref.entry(va, i));
+                }
+            CHECK(bits::test(f.entry(BASE + 0x1000, mode->level_count - 1), bits::A));
+            CHECK(bits::test(f.entry(BASE + 0x1000, mode->level_count - 1), bits::D));
+            CHECK(!bits::test(f.entry(BASE, mode->level_count - 1), bits::A));  // not read
+            if (!mode->level[0].pdpte_pae) CHECK(bits::test(f.entry(BASE, 0), bits::A));
         }
     }
 }
