@@ -35,7 +35,7 @@ printf '#include "%s"\n' "${cli[@]:half}" > "$inc/unity_cli_2.cpp"
 # The largest sources first, so that the last ones to finish are short.
 sources=(
   "$inc"/unity_cli_{1,2}.cpp
-  "$root"/sim/machine/{parse,mode,physmem,walk,walk_fast,builder,machine_file,examples,tlb,tlb_geometry,trace,cpuid_tlb}.cpp
+  "$root"/sim/machine/{parse,mode,physmem,walk,walk_fast,builder,machine_file,examples,tlb,tlb_invalidate,tlb_geometry,trace,cpuid_tlb}.cpp
   "$root"/sim/teach/{cost,memmap,quiz,quiz_kinds,quiz_kind_grade,grade,model_walk,grade_cases,quiz_grade,lessons,lessons_check,line_regex,lesson_answer}.cpp
   "$root"/sim/present/{render,text,svg_doc,svg_walk,svg_map,quiz_text,input_words,markdown,markdown_html,tlb_render,cli_text}.cpp
   "$root"/formats/{report,report_parse}.cpp
