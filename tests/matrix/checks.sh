@@ -125,13 +125,16 @@ check_race_results() { # ROWNAME O
 	grep -q '^race: 0 errors' "$o/race" 2>/dev/null || fail "$row" "the race failed" "$o/race.err"
 }
 
-# A row's race in numbers: its walks and snapshots, and what the other threads did meanwhile.
+# A race in numbers: its walks and snapshots, and what the other threads did meanwhile.
+race_summary() { # ROWNAME RACE-OUTPUT
+	grep -hE '^race: ([0-9]+ s:|meanwhile)' "$2" 2>/dev/null | sed "s/^race:/$1:/" || echo "$1: no race"
+}
+
 race_table() {
 	local row
 	echo
 	for row in "${SELECTED[@]}"; do
-		grep -hE '^race: ([0-9]+ s:|meanwhile)' "$RESULTS/$row/out/race" 2>/dev/null | sed "s/^race:/$row:/" ||
-			echo "$row: no race"
+		race_summary "$row" "$RESULTS/$row/out/race"
 	done
 	echo
 }

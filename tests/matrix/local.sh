@@ -45,7 +45,7 @@ sh "$MATRIX_DIR/steps.sh" race "$LOCAL/local/race" "$LOCAL/kmod/ko5204.ko" "$LOC
 check_results local "$LOCAL/local" "$LOCAL/local/out"
 check_race_results local "$LOCAL/local/race"
 table
-grep -hE '^race: ([0-9]+ s:|meanwhile)' "$LOCAL/local/race/race" || true
+race_summary local "$LOCAL/local/race/race"
 echo "results in $LOCAL"
 if [ ${#FAILED[@]} -gt 0 ]; then
 	printf '  %s\n' "${FAILED[@]}"
