@@ -191,7 +191,10 @@ TlbResult Tlb::general(std::uint64_t va, Access a, unsigned start, bool first_mi
     unsigned steps = 0;
     std::optional<Fault> fault;
     if (s.mmu->walk_entries(va, a, path)) steps = path.leaf_level + 1;
-    else fault = s.walk_slow(va, a, path, steps);
+    else if ((fault = s.walk_slow(va, a, path, steps)) && fault->reason == FaultReason::NotPresent && demand_ &&
+             demand_(va)) {
+        fault = s.walk_slow(va, a, path, steps);  // the page is there now
+    }
     // Every entry but the last one read points to a table (walk.hpp, StepKind::Table).
     const unsigned tables = steps ? steps - 1 : 0;
     const unsigned skipped_regs = s.pae_pdpte ? 1 : 0;  // PAE PDPTEs are registers, not reads

@@ -46,6 +46,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -136,6 +137,11 @@ public:
     std::string set_pcide(bool on);
     // Empty, or why not (#GP: a type above 3, or a PCID other than 0 while PCIDE=0).
     std::string invpcid(unsigned type, unsigned pcid, std::uint64_t va);
+    // Demand paging, as an OS's page-fault handler does it (vmsim tlb --pages): called when a walk
+    // finds va's page not present, before the fault is taken. True when it mapped the page: the
+    // walk then runs again, and no fault happened (the counts show one walk, as if the page had
+    // been there). Only a miss walks, so an access that hits never calls it.
+    void set_demand_mapper(std::function<bool(std::uint64_t va)> map) { demand_ = std::move(map); }
     // Writes a page-table entry (the mode's entry size) in memory and invalidates nothing.
     // False (nothing written) when memory holds as many frames as it may (PhysMem::max_frames).
     [[nodiscard]] bool write_entry(std::uint64_t pa, std::uint64_t value);
@@ -162,6 +168,7 @@ private:
     bool pge_, pcide_;
     unsigned pcid_ = 0;
     TlbStats stats_;
+    std::function<bool(std::uint64_t)> demand_;
     std::unique_ptr<Impl> impl_;
 };
 

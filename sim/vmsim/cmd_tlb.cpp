@@ -161,20 +161,20 @@ private:
     std::size_t count_ = 0;
 };
 
-// --pages: every page the trace touches is mapped on first touch, frames handed out in order.
+// --pages: every page the trace touches is mapped when an access first finds it not present (the
+// TLB calls map_on_fault from its walk: an OS's demand paging, without the fault being counted),
+// frames handed out in order. A page mapped once is never mapped again: if a `set` unmaps it,
+// its next access faults, as the trace asked.
 struct DemandMapper {
-    DemandMapper(Machine& machine, std::uint64_t page_size) : m(machine), page(page_size) {}
+    DemandMapper(Machine& machine, std::uint64_t page_size) : m(machine), page(page_size) {
+        if (m.mode->level[0].pdpte_pae) load_pdptes();
+    }
     Machine& m;
     std::uint64_t page;
     FrameAllocator tables{0x100000};
     PageTableBuilder builder{m, tables};    // allocates the top-level table: CR3
     std::uint64_t next_frame = 0x40000000;  // data frames above the tables, 1 GB aligned
     PageSet mapped{page};
-    // Pages seen lately, by the low bits of their number: a filter in front of `mapped` that
-    // answers most accesses of a trace (which come back to a few pages) in a compare.
-    // ~0 is no page's base.
-    std::array<std::uint64_t, 256> recent = filled(~std::uint64_t{0});
-    unsigned shift = static_cast<unsigned>(std::countr_zero(page));
     // Last-level tables the builder made for 4 KB pages, by their region (the span of one entry
     // above them; direct-mapped by the region's low bits), so a new page of a known region is
     // one PTE written here rather than a walk of the builder (a third of a miss-heavy replay).
@@ -198,21 +198,25 @@ struct DemandMapper {
     const unsigned pa_bits = esize == 4 ? 32 : m.maxphyaddr();
     std::optional<Mmu> rules;  // next_table(), for finding a table
 
-    static std::array<std::uint64_t, 256> filled(std::uint64_t v) {
-        std::array<std::uint64_t, 256> a;
-        a.fill(v);
-        return a;
-    }
     static constexpr std::uint64_t FLAGS =
         bits::bit(bits::RW) | bits::bit(bits::US) | bits::bit(bits::A) | bits::bit(bits::D);
     void forget() { ++gen; }
-    void ensure(std::uint64_t va) {
+    // PAE's four PDPTEs are registers, loaded by MOV to CR3 (SDM 4.4.1): a PDPTE written later
+    // would not be seen until the next one. So all four page directories exist from the start,
+    // as Linux allocates them with the top table (the TLB loads them when it is made).
+    void load_pdptes() {
+        for (std::uint64_t i = 0; i < 4; ++i) {
+            const auto pd = tables.allocate(bits::bit(32));
+            // The four frames after the root always fit, and a zero frame is written on first use.
+            if (!pd || !m.mem.write64(m.root() + i * 8, *pd | bits::bit(bits::P)))
+                throw InputError("--pages: no room for PAE's page directories");
+        }
+    }
+    // The TLB's demand mapper: maps va's page if no access has found it before (true), else
+    // leaves the fault to be taken (false).
+    bool map_on_fault(std::uint64_t va) {
         const std::uint64_t base = va & ~(page - 1);
-        std::uint64_t& seen = recent[(base >> shift) & 255];
-        if (base == seen) return;
-        seen = base;  // a non-canonical base stays one: ensure does nothing for it either way
-        if (!m.mode->is_canonical(va)) return;
-        if (!mapped.insert(base)) return;
+        if (!mapped.insert(base)) return false;
         if (!map_in_last_table(base)) {
             const std::string err = builder.map({base, next_frame, page, page, FLAGS});
             if (!err.empty()) throw InputError(fmt::format("--pages cannot map {:#x}: {}", base, err));
@@ -220,6 +224,7 @@ struct DemandMapper {
         }
         next_frame += page;
         if (tables.next() >= 0x40000000) throw InputError("--pages: the trace touches too many pages for this model");
+        return true;
     }
     unsigned bottom() const { return m.mode->level_count - 1; }
     // What builder.map would write for a 4 KB page whose last-level table is known; false
@@ -297,6 +302,7 @@ int run_tlb(const TlbOptions& o) {
     } catch (const std::invalid_argument& e) {
         throw InputError(e.what());
     }
+    if (mapper) tlb->set_demand_mapper([&mapper](std::uint64_t va) { return mapper->map_on_fault(va); });
 
     TraceReader reader(o.trace);
     if (!reader.error().empty()) throw InputError(reader.error());
@@ -314,14 +320,12 @@ int run_tlb(const TlbOptions& o) {
             // One access per 4 KB page the bytes touch (a lackey access may cross a page).
             const std::uint64_t last = e.a + e.size - 1;
             for (std::uint64_t va = e.a;; va = (va | 0xfff) + 1) {
-                if (mapper) {
-                    try {
-                        mapper->ensure(va);
-                    } catch (const InputError& err) {  // says which line's page could not be mapped
-                        throw at(err.what());
-                    }
+                TlbResult r;
+                try {
+                    r = tlb->access(va, Access{type, user});
+                } catch (const InputError& err) {  // --pages: says which line's page could not be mapped
+                    throw at(err.what());
                 }
-                const TlbResult r = tlb->access(va, Access{type, user});
                 if (o.verbose) out += render_tlb_access(*tlb, e, va, r);
                 if ((va | 0xfff) >= last || (va | 0xfff) == ~std::uint64_t{0}) break;
             }
