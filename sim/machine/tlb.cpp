@@ -70,6 +70,8 @@ Tlb::Tlb(Machine& m, TlbGeometry g, bool pge, bool pcide)
         unsigned li = 0;
         while (li < s.levels.size() && !s.levels[li].serves(t)) ++li;
         s.first_level[static_cast<unsigned>(t)] = li;
+        for (unsigned l = 0; l < s.levels.size(); ++l)
+            if (s.levels[l].serves(t)) s.serves[static_cast<unsigned>(t)] |= 1u << l;
     }
     stats_.hits.resize(s.levels.size());
     stats_.misses.resize(s.levels.size());
@@ -117,74 +119,75 @@ TlbResult Tlb::access(std::uint64_t va, Access a) {
                 }
                 return general(va, a, first, false);  // the general path finds it again
             }
-        return general(va, a, first + 1, true);  // a miss in the first level: go on below it
+        // A miss in the first level: go on below it, or walk if no level below serves the access.
+        if (!(s.serves[static_cast<unsigned>(a.type)] >> first >> 1)) return walk(va, a, 1u << first, false);
+        return general(va, a, first + 1, true);
     }
     return general(va, a, 0, false);
 }
 
 // The rest of access(): the lookup from level `start` on (the first level serving the access
-// missed when `first_missed`), then the hit, the fault or the walk and the fills.
+// missed when `first_missed`), then the hit, or the walk and the fills.
 TlbResult Tlb::general(std::uint64_t va, Access a, unsigned start, bool first_missed) {
+    Impl& s = *impl_;
+    const auto pcid = static_cast<std::uint16_t>(pcid_);
+    // The levels looked up that missed, a bit each (at most 8 levels: check_geometry).
+    unsigned missed = first_missed ? 1u << (start - 1) : 0;
+    // Look up the levels in order; the first hit ends the search.
+    for (unsigned li = start; li < s.levels.size(); ++li) {
+        Level& l = s.levels[li];
+        if (!l.serves(a.type)) continue;
+        for (Array& arr : l.arrays)
+            if (Entry* hit = s.find(arr, va, pcid)) {
+                if (a.type != AccessType::Write || hit->dirty) return hit_below(va, a, li, arr, *hit, missed);
+                // A write hits an entry cached with D=0: it goes, and the walk sets D (4.8); every
+                // level that serves this access is refilled.
+                s.drop_va_tlb(va, pcid);
+                return walk(va, a, s.serves[static_cast<unsigned>(a.type)], true);
+            }
+        missed |= 1u << li;
+    }
+    return walk(va, a, missed, false);
+}
+
+// A hit in level `level` (in `arr`), where the levels in `missed` were looked up first: they are
+// refilled from it; then the cached rights are checked.
+TlbResult Tlb::hit_below(std::uint64_t va, Access a, unsigned level, Array& arr, Entry& hit, unsigned missed) {
+    Impl& s = *impl_;
+    TlbResult r;
+    s.touch(arr, hit);
+    r.hit_level = static_cast<int>(level);
+    r.size_class = hit.size_class;
+    ++stats_.hits[level][r.size_class];
+    for (; missed; missed &= missed - 1) {
+        const auto li = static_cast<unsigned>(std::countr_zero(missed));
+        ++stats_.misses[li][r.size_class];
+        s.fill(s.levels[li], hit);
+    }
+    if (auto why = refused(hit.perms, a, m_.ctl)) {
+        r.fault = Fault{*why, false, 0, -1};
+        r.spurious = s.mmu->translate(va, a) != NO_TRANSLATION;
+        stats_.spurious_faults += r.spurious;
+        ++stats_.faults;
+        s.drop_va(va, static_cast<std::uint16_t>(pcid_));
+        return r;
+    }
+    r.ok = true;
+    r.pa = hit.frame | (va & (bit(hit.shift) - 1));
+    return r;
+}
+
+// The walk of a miss (or of a write that hit an entry with D=0: `dirty_walk`), its
+// paging-structure caches, and the fills of the levels in `missed`.
+TlbResult Tlb::walk(std::uint64_t va, Access a, unsigned missed, bool dirty_walk) {
     Impl& s = *impl_;
     TlbResult r;
     const auto pcid = static_cast<std::uint16_t>(pcid_);
     const bool write = a.type == AccessType::Write;
-    std::array<bool, 8> missed{};
-    if (first_missed && start - 1 < missed.size()) missed[start - 1] = true;
-
-    // Look up the levels in order; the first hit ends the search.
-    Entry* hit = nullptr;
-    Array* hit_array = nullptr;
-    for (unsigned li = start; li < s.levels.size() && !hit; ++li) {
-        Level& l = s.levels[li];
-        if (!l.serves(a.type)) continue;
-        for (Array& arr : l.arrays)
-            if ((hit = s.find(arr, va, pcid))) {
-                hit_array = &arr;
-                break;
-            }
-        if (hit) r.hit_level = static_cast<int>(li);
-        else if (li < missed.size()) missed[li] = true;
-    }
-    auto drop_va = [&] {  // a page fault invalidates what would translate va (4.10.4.2)
-        s.drop_tlb([&](const Entry& x) { return (x.global || x.pcid == pcid) && x.vpn == va >> x.shift; });
-        for (unsigned i = 0; i < s.bottom; ++i) s.drop_psc_at(i, va >> m_.mode->level[i].shift, pcid);
-    };
-
-    if (hit && !(write && !hit->dirty)) {
-        s.touch(*hit_array, *hit);
-        r.size_class = hit->size_class;
-        ++stats_.hits[static_cast<unsigned>(r.hit_level)][r.size_class];
-        // Only levels looked up before the one that hit can have missed.
-        for (unsigned li = 0; li < static_cast<unsigned>(r.hit_level) && li < missed.size(); ++li)
-            if (missed[li]) {
-                ++stats_.misses[li][r.size_class];
-                s.fill(s.levels[li], *hit);
-            }
-        if (auto why = refused(hit->perms, a, m_.ctl)) {
-            r.fault = Fault{*why, false, 0, -1};
-            r.spurious = s.mmu->translate(va, a) != NO_TRANSLATION;
-            stats_.spurious_faults += r.spurious;
-            ++stats_.faults;
-            drop_va();
-            return r;
-        }
-        r.ok = true;
-        r.pa = hit->frame | (va & (bit(hit->shift) - 1));
-        return r;
-    }
-
-    // A miss (or a write hitting a clean entry): walk.
     r.walked = true;
-    r.dirty_walk = hit != nullptr;
-    if (hit) {  // the clean entry goes; every level that serves this access is refilled
-        s.drop_tlb([&](const Entry& x) { return (x.global || x.pcid == pcid) && x.vpn == va >> x.shift; });
-        for (unsigned li = 0; li < s.levels.size() && li < missed.size(); ++li)
-            missed[li] = s.levels[li].serves(a.type);
-        r.hit_level = -1;
-    }
+    r.dirty_walk = dirty_walk;
     ++stats_.walks;
-    stats_.dirty_walks += r.dirty_walk;
+    stats_.dirty_walks += dirty_walk;
     // Most walks succeed: the fast path keeps only the entries it read. Any other walk is recorded
     // in full (walk.hpp), which is what names its fault.
     WalkPath& path = s.path;  // reused: zeroing it on every miss cost more than the walk's bookkeeping
@@ -230,7 +233,7 @@ TlbResult Tlb::general(std::uint64_t va, Access a, unsigned start, bool first_mi
     if (fault) {
         r.fault = *fault;
         ++stats_.faults;
-        if (!fault->general_protection) drop_va();
+        if (!fault->general_protection) s.drop_va(va, pcid);
         return r;
     }
     const std::uint64_t leaf_raw = path.raw[path.leaf_level];
@@ -247,11 +250,11 @@ TlbResult Tlb::general(std::uint64_t va, Access a, unsigned start, bool first_mi
     e.dirty = write || bits::test(leaf_raw, bits::D);
     e.perms = path.perms;
     r.size_class = e.size_class;
-    for (unsigned li = 0; li < s.levels.size() && li < missed.size(); ++li)
-        if (missed[li]) {
-            ++stats_.misses[li][r.size_class];
-            s.fill(s.levels[li], e);
-        }
+    for (; missed; missed &= missed - 1) {
+        const auto li = static_cast<unsigned>(std::countr_zero(missed));
+        ++stats_.misses[li][r.size_class];
+        s.fill(s.levels[li], e);
+    }
     r.ok = true;
     r.pa = path.pa;
     return r;

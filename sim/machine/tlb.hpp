@@ -55,6 +55,11 @@
 
 namespace vmtour {
 
+namespace tlb_detail {
+struct Array;
+struct Entry;
+}  // namespace tlb_detail
+
 // Page sizes as classes: 4 KB; the mode's large page (2 MB, or 4 MB in 32-bit paging); 1 GB.
 inline constexpr unsigned SIZE_4K = 0, SIZE_LARGE = 1, SIZE_1G = 2, SIZE_CLASSES = 3;
 inline constexpr unsigned SIZES_4K = 1u << SIZE_4K, SIZES_LARGE = 1u << SIZE_LARGE, SIZES_1G = 1u << SIZE_1G;
@@ -161,6 +166,9 @@ public:
 
 private:
     [[gnu::noinline]] TlbResult general(std::uint64_t va, Access a, unsigned start, bool first_missed);
+    TlbResult hit_below(std::uint64_t va, Access a, unsigned level, tlb_detail::Array& arr, tlb_detail::Entry& hit,
+                        unsigned missed);
+    TlbResult walk(std::uint64_t va, Access a, unsigned missed, bool dirty_walk);
     void set_accessed_dirty(std::uint64_t va, const WalkPath& p, bool write);
 
     Machine& m_;

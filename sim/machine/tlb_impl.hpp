@@ -89,6 +89,7 @@ struct Tlb::Impl {
     bool pae_pdpte = false;                     // level 0 is PAE's PDPTE registers
     WalkPath path;                              // the last miss's walk (access() only)
     std::array<unsigned, 3> first_level{};      // [access type]: the first level serving it, or levels.size()
+    std::array<unsigned, 3> serves{};           // [access type]: the levels serving it, a bit each
     // The mode levels with a paging-structure cache, deepest first, and each level's shift: what
     // a miss looks up, without going through the mode and the caches that are off.
     std::array<std::uint8_t, 5> psc_levels{};
@@ -153,6 +154,15 @@ struct Tlb::Impl {
                         a.lru.clear(i);
                         a.remove(a.e[i].size_class);
                     }
+    }
+    // A page fault invalidates what would translate va (4.10.4.2): its TLB entries, and its
+    // paging-structure-cache entries.
+    void drop_va_tlb(std::uint64_t va, std::uint16_t pcid) {
+        drop_tlb([&](const Entry& x) { return (x.global || x.pcid == pcid) && x.vpn == va >> x.shift; });
+    }
+    void drop_va(std::uint64_t va, std::uint16_t pcid) {
+        drop_va_tlb(va, pcid);
+        for (unsigned i = 0; i < bottom; ++i) drop_psc_at(i, va >> level_shift[i], pcid);
     }
     template <typename Pred>
     void drop_psc(Pred pred) {

@@ -19,7 +19,7 @@ constexpr std::uint64_t CR3_PCID = bit(12) - 1;    // CR3[11:0] is the PCID when
 void Tlb::invlpg(std::uint64_t va) {
     ++stats_.invlpg;
     const unsigned pcid = pcid_;
-    impl_->drop_tlb([&](const Entry& x) { return (x.global || x.pcid == pcid) && x.vpn == va >> x.shift; });
+    impl_->drop_va_tlb(va, static_cast<std::uint16_t>(pcid));
     impl_->drop_psc([&](const PscEntry& x) { return x.pcid == pcid; });
 }
 

@@ -320,12 +320,13 @@ int run_tlb(const TlbOptions& o) {
             // One access per 4 KB page the bytes touch (a lackey access may cross a page).
             const std::uint64_t last = e.a + e.size - 1;
             for (std::uint64_t va = e.a;; va = (va | 0xfff) + 1) {
-                TlbResult r;
-                try {
-                    r = tlb->access(va, Access{type, user});
-                } catch (const InputError& err) {  // --pages: says which line's page could not be mapped
-                    throw at(err.what());
-                }
+                const TlbResult r = [&] {
+                    try {
+                        return tlb->access(va, Access{type, user});
+                    } catch (const InputError& err) {  // --pages: says which line's page could not be mapped
+                        throw at(err.what());
+                    }
+                }();
                 if (o.verbose) out += render_tlb_access(*tlb, e, va, r);
                 if ((va | 0xfff) >= last || (va | 0xfff) == ~std::uint64_t{0}) break;
             }
