@@ -9,6 +9,30 @@
 # interrupts off: there is no NMI watchdog under TCG) and hung tasks.
 KERNEL_TROUBLE='WARNING:|BUG:|Oops|Call Trace|general protection|Kernel panic|UBSAN|KASAN|refcount_t|list_add corruption|kernel BUG|soft lockup|hard LOCKUP|detected stall|self-detected stall|blocked for more than'
 
+# The lines that begin a crash: an oops (with oops=panic, run.sh's, every oops panics), a BUG, a
+# general protection fault, a panic. The first one on the console names the crash.
+KERNEL_CRASH='Oops|BUG:|kernel BUG|general protection fault|Kernel panic'
+
+# Did the guest in row folder D (run.sh's: console.log, vmlab.err, out/) crash before steps.sh
+# began, so before the module could be loaded? Yes when all three hold:
+#   - steps.sh's first action, the marker "ko5204-matrix: start", is not on the console;
+#   - the guest sent no results (no out/status);
+#   - the guest ended by itself: vmlab says it "stopped before the command finished" (QEMU
+#     exited: -no-reboot and panic=-1 turn a panic or a triple fault into QEMU's exit), not that
+#     it "did not boot within" its time or was interrupted (run.sh's timeout), which are hangs.
+# Then prints the first line of the crash on the console (without its time stamp), or vmlab's
+# reason when the console has none (a triple fault prints nothing).
+crashed_before_steps() { # D
+	local d=$1 line
+	[ ! -f "$d/out/status" ] || return 1
+	[ -f "$d/console.log" ] || return 1
+	! grep -q 'ko5204-matrix: start' "$d/console.log" || return 1
+	grep -q 'stopped before the command finished' "$d/vmlab.err" 2>/dev/null || return 1
+	line=$(tr -d '\r' <"$d/console.log" | grep -m 1 -E "$KERNEL_CRASH" | sed 's/^\[ *[0-9.]*\] *//') || true
+	[ -n "$line" ] || line="no crash on the console: $(sed -n 's/.*stopped before the command finished (\([^)]*\)).*/\1/p' "$d/vmlab.err" | head -n 1)"
+	echo "$line"
+}
+
 fail() { # ROW MESSAGE [LOG]
 	FAILED+=("$1: $2")
 	echo "matrix: FAIL $1: $2" >&2

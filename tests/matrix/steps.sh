@@ -6,6 +6,18 @@
 # Every step's output goes to OUTDIR/NAME, its exit status to OUTDIR/status.
 # vmreal talks to the module for the kernel's allocations and its own buffers (--kernel,
 # --snapshot); ktest sends what vmreal never would (bad input, many writers, raw commands, races).
+
+# The first thing, before the module is loaded: the marker that the steps began, in the kernel
+# log and (at KERN_ERR, which the guest's quiet console still prints) on the console. run.sh boots
+# a row again once if its kernel crashed with no marker on the console (README.md, "A kernel that
+# crashes while it boots"); after the marker, a crash may be ours, and is never retried.
+echo "<3>ko5204-matrix: start" >/dev/kmsg
+# For tests/matrix/retry.sh only: the kernel crashes right after the marker when its command
+# line asks (run.sh, VMTOUR_MATRIX_CRASH=ROW:steps); nothing else boots with this argument.
+case " $(cat /proc/cmdline 2>/dev/null) " in
+*" vmtour_matrix.crash=steps "*) echo c >/proc/sysrq-trigger ;;
+esac
+
 WHAT=$1
 OUT=$2
 KO=$3
@@ -33,7 +45,6 @@ step() { # NAME COMMAND...: run it, keep its output and exit status (its seconds
 	[ -s "$name.err" ] || rm -f "$name.err"
 }
 
-echo "ko5204-matrix: start" >/dev/kmsg
 uname -r >uname
 
 checks() {
