@@ -41,22 +41,29 @@ echo "(ratio = replay / parse-only of the same file; goal <= 1.5)"
 echo "(miss.lackey: the miss.trace accesses as valgrind lackey lines)"
 
 # Instructions per access (callgrind: exact and repeatable, unlike timings on a shared machine),
-# on the first 100000 lines of each trace; process start-up is included, amortised. The miss-heavy
-# sample touches about 50000 new pages that --pages maps on first touch (some 550 instructions a
-# page: about 270 per line here, 18 over the whole trace), so its replay figure overstates the model.
+# over the whole traces, two runs at a time; process start-up is included, amortised. The
+# miss-heavy trace touches 65536 pages, each mapped by --pages when an access first finds it not
+# present (a failed walk, the mapping, the walk again): a few hundred instructions a page, about
+# 15 a line over 2000000 lines (a sample of the first lines, where most pages are new, would
+# count mostly those).
 command -v valgrind >/dev/null || { echo "bench-tlb: valgrind is needed for instruction counts" >&2; exit 0; }
 echo
-printf '%-26s %12s %12s %7s\n' "trace (100000 lines)" parse-Ir/acc replay-Ir/acc ratio
-ir() {
-  valgrind --tool=callgrind --callgrind-out-file="$tmp/cg" "$@" >/dev/null 2>&1
-  callgrind_annotate "$tmp/cg" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'
+printf '%-26s %12s %12s %7s\n' "trace ($n lines)" parse-Ir/acc replay-Ir/acc ratio
+ir() {  # OUT COMMAND...: the instructions COMMAND runs, into OUT
+  local out=$1
+  shift
+  valgrind --tool=callgrind --callgrind-out-file="$out.cg" "$@" >/dev/null 2>&1
+  callgrind_annotate "$out.cg" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}' >"$out"
 }
 for t in hit.trace miss.trace; do
-  head -100000 "$tmp/$t" > "$tmp/small-$t"
-  p=$(ir "$vmsim" tlb "$tmp/small-$t" --parse-only)
-  for cfg in "--tlb 64" "--config skylake"; do
-    r=$(ir "$vmsim" tlb "$tmp/small-$t" $cfg)
-    awk -v name="$t ${cfg#--}" -v p="$p" -v r="$r" \
-      'BEGIN { printf "%-26s %12.0f %12.0f %7.2f\n", name, p / 100000, r / 100000, r / p }'
+  ir "$tmp/ir-parse" "$vmsim" tlb "$tmp/$t" --parse-only &
+  ir "$tmp/ir-tlb64" "$vmsim" tlb "$tmp/$t" --tlb 64
+  wait
+  ir "$tmp/ir-skylake" "$vmsim" tlb "$tmp/$t" --config skylake
+  p=$(cat "$tmp/ir-parse")
+  for cfg in tlb64 skylake; do
+    r=$(cat "$tmp/ir-$cfg")
+    awk -v name="$t $cfg" -v p="$p" -v r="$r" -v n="$n" \
+      'BEGIN { printf "%-26s %12.0f %12.0f %7.2f\n", name, p / n, r / n, r / p }'
   done
 done

@@ -193,10 +193,14 @@ TlbResult Tlb::walk(std::uint64_t va, Access a, unsigned missed, bool dirty_walk
     WalkPath& path = s.path;  // reused: zeroing it on every miss cost more than the walk's bookkeeping
     unsigned steps = 0;
     std::optional<Fault> fault;
-    if (s.mmu->walk_entries(va, a, path)) steps = path.leaf_level + 1;
+    // A page not present may be mapped by the demand mapper, and then the walk runs again; where
+    // the fast path does not say so, the full walk does.
+    bool ok = s.mmu->walk_entries(va, a, path);
+    if (!ok && path.not_present && demand_ && demand_(va)) ok = s.mmu->walk_entries(va, a, path);
+    if (ok) steps = path.leaf_level + 1;
     else if ((fault = s.walk_slow(va, a, path, steps)) && fault->reason == FaultReason::NotPresent && demand_ &&
              demand_(va)) {
-        fault = s.walk_slow(va, a, path, steps);  // the page is there now
+        fault = s.walk_slow(va, a, path, steps);
     }
     // Every entry but the last one read points to a table (walk.hpp, StepKind::Table).
     const unsigned tables = steps ? steps - 1 : 0;

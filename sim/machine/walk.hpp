@@ -106,6 +106,9 @@ struct WalkPath {
     // The entries read from memory ANDed (PAE's PDPTE registers left out): with A set here the
     // walk has no A bit to set (SDM 4.8), which a TLB fill then need not look at entry by entry.
     std::uint64_t and_raw = 0;
+    // When walk_entries fails: it stopped at an entry with P=0, so the walk ends in a not-present
+    // fault (what a demand mapper answers, tlb.hpp); false for every other end.
+    bool not_present = false;
 };
 
 // The MMU of one machine: what the control bits mean for a walk is worked out once, here
@@ -121,8 +124,9 @@ public:
     std::uint64_t translate(std::uint64_t va, Access access) const { return fast_(*this, va, access, nullptr); }
     // translate() with the entries it read kept in `p`, for a TLB miss. False when the walk does
     // not end in a translation by the fast path (a fault, SMEP/SMAP, an unusual mode): then
-    // walk() says what happens, and `p` means nothing.
+    // walk() says what happens, and `p` means nothing but p.not_present.
     bool walk_entries(std::uint64_t va, Access access, WalkPath& p) const {
+        p.not_present = false;
         return path_(*this, va, access, &p) != NO_TRANSLATION;
     }
 

@@ -75,20 +75,22 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
     const std::uint64_t frame_table = mmu.frame_table_;
     std::uint64_t and_bits = ~std::uint64_t{0}, or_bits = 0, pa = 0;
     [&]<unsigned... I>(std::integer_sequence<unsigned, I...>) __attribute__((always_inline)) {
-        // A walk that the fast path does not finish: no entry has P=1 in and_bits now, so the
-        // rights test below, which needs P in every access, sends it to run().
-        auto fail = [&] {
+        // A walk that the fast path does not finish at entry `raw`: no entry has P=1 in and_bits
+        // now, so the rights test below, which needs P in every access, sends it to run(). An
+        // entry with P=0 is a not-present fault whatever its other bits (SDM 4.7).
+        auto fail = [&](std::uint64_t raw) {
             and_bits = 0;
+            if constexpr (Path) p->not_present = !(raw & bit(bits::P));
             return false;
         };
-        // One level; false ends the walk (at a leaf, with pa set; else after fail()).
+        // One level; false ends the walk (at a leaf, with pa set; else after fail(raw)).
         auto level = [&]<unsigned i>() __attribute__((always_inline)) {
             constexpr unsigned shift = level_shift(Levels, i);
             const unsigned index = static_cast<unsigned>((va >> shift) & index_mask(Levels, i));
             std::uint64_t raw;
             if constexpr (pae_top(Levels, i)) {
                 raw = mmu.pdpte_[index];  // checked for reserved bits by load_cr3(); no rights
-                if (!(raw & bit(bits::P))) return fail();
+                if (!(raw & bit(bits::P))) return fail(raw);
             } else {
                 if constexpr (E == 8) std::memcpy(&raw, table + index * 8, 8);
                 else {
@@ -109,7 +111,7 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
                     }
                     if ((raw & l.table_check) != bit(bits::P)) {
                         // A large page, or a fault for run() to name.
-                        if (!(raw & l.leaf_test) || (raw & l.leaf_check) != bit(bits::P)) return fail();
+                        if (!(raw & l.leaf_test) || (raw & l.leaf_check) != bit(bits::P)) return fail(raw);
                         and_bits &= raw;
                         or_bits |= raw;
                         std::uint64_t frame = raw & l.frame_leaf;
@@ -122,7 +124,7 @@ std::uint64_t Mmu::fast(const Mmu& mmu, std::uint64_t va, Access access, WalkPat
                     and_bits &= raw;
                     or_bits |= raw;
                 } else {
-                    if ((raw & l.leaf_check) != bit(bits::P)) return fail();
+                    if ((raw & l.leaf_check) != bit(bits::P)) return fail(raw);
                     and_bits &= raw;
                     or_bits |= raw;
                     pa = (raw & l.frame_leaf) | (va & (bits::PAGE_SIZE - 1));

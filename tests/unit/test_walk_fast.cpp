@@ -72,7 +72,7 @@ std::uint64_t random_va(const PagingMode& mode, std::mt19937_64& rng) {
 TEST_CASE("fast path: translate gives what the recorded walk gives, on random machines", "[walk][fast]") {
     std::mt19937_64 rng(20261122);
     for (const PagingMode* mode : ALL_MODES) {
-        std::size_t ok = 0, faults = 0, large = 0;
+        std::size_t ok = 0, faults = 0, large = 0, not_present = 0;
         for (int machine = 0; machine < 40; ++machine) {
             const RandomMachine r = random_machine(*mode, rng);
             const Mmu mmu(r.m);
@@ -88,8 +88,19 @@ TEST_CASE("fast path: translate gives what the recorded walk gives, on random ma
                                            << (w.ok ? w.translation.pa : NO_TRANSLATION) << " translate " << pa);
                             FAIL();
                         }
+                        // walk_entries says a walk ended at a not-present entry exactly when the
+                        // recorded walk's fault is "not present" (what tlb --pages maps on).
+                        WalkPath path;
+                        if (!mmu.walk_entries(va, Access{t, user}, path) &&
+                            path.not_present != (!w.ok && w.fault.reason == FaultReason::NotPresent)) {
+                            INFO(mode->key << " machine " << machine << " va " << std::hex << va << " user " << user
+                                           << " access " << static_cast<int>(t) << " fault "
+                                           << static_cast<int>(w.fault.reason) << " not_present " << path.not_present);
+                            FAIL();
+                        }
                         ok += w.ok;
                         faults += !w.ok;
+                        not_present += !w.ok && w.fault.reason == FaultReason::NotPresent;
                         large += w.ok && w.translation.page_size > 4096;
                     }
             }
@@ -99,6 +110,7 @@ TEST_CASE("fast path: translate gives what the recorded walk gives, on random ma
         CHECK(ok > 1000);
         CHECK(large > 100);
         CHECK(faults > 1000);
+        CHECK(not_present > 100);
     }
 }
 
