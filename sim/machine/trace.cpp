@@ -49,8 +49,9 @@ bool lackey(std::string_view line, TraceEvent& e, std::string& why) {
     std::string_view size = rest.substr(comma + 1);
     while (!size.empty() && (size.back() == ' ' || size.back() == '\t')) size.remove_suffix(1);
     std::uint64_t n = 0;
-    if (!hex(rest.substr(0, comma), e.a)) return why = fmt::format("bad lackey address '{}'", rest.substr(0, comma)), false;
-    if (!hex(size, n) || n == 0 || n > 4096) return why = fmt::format("bad lackey size '{}'", size), false;
+    auto shown = [](std::string_view text) { return quote(text.substr(0, 24)); };  // one short line
+    if (!hex(rest.substr(0, comma), e.a)) return why = fmt::format("bad lackey address '{}'", shown(rest.substr(0, comma))), false;
+    if (!hex(size, n) || n == 0 || n > 4096) return why = fmt::format("bad lackey size '{}'", shown(size)), false;
     e.size = n;
     return true;
 }
@@ -108,7 +109,7 @@ bool parse_trace_line(std::string_view line, TraceEvent& e, bool& skip, std::str
         return end();
     }
     // The list of events is in trace.hpp and docs/tlb.md; the message stays within 80 columns.
-    why = fmt::format("unknown event '{}' (docs/tlb.md lists them)", op.substr(0, 16));
+    why = fmt::format("unknown event '{}' (docs/tlb.md lists them)", quote(op.substr(0, 16)));
     return false;
 }
 

@@ -66,6 +66,12 @@ TEST_CASE("malformed events say why", "[trace]") {
     CHECK(bad("cr4.pge 2") == "cr4.pge takes 0 or 1");
     CHECK(bad("invpcid 4 0") == "INVPCID type 4 does not exist (0-3)");
     CHECK(bad("invpcid 0 1") == "INVPCID type 0 needs a virtual address");
+    // Bytes that are not text (a binary file given as a trace) are quoted, NUL included, so the
+    // message is one whole line.
+    CHECK(bad(std::string_view("\x7f" "ELF\x02\x01\x00\x00 x", 10)) ==
+          "unknown event '\\x7fELF\\x02\\x01\\x00\\x00' (docs/tlb.md lists them)");
+    CHECK(bad(" L 12\x01,8") == "bad lackey address '12\\x01'");
+    CHECK(bad(" L 12,8\x05") == "bad lackey size '8\\x05'");
 }
 
 TEST_CASE("valgrind lackey lines", "[trace][lackey]") {
