@@ -42,6 +42,8 @@ const TlbGeometry* find_tlb_preset(std::string_view name) {
 std::string check_geometry(const TlbGeometry& g) {
     if (g.levels.empty()) return "a TLB needs at least one level";
     if (g.levels.size() > 8) return "at most 8 TLB levels";
+    if (g.psc_entries > (1u << 16))
+        return fmt::format("a paging-structure cache of {} entries is too many (at most 65536)", g.psc_entries);
     for (const TlbLevelGeom& l : g.levels) {
         if (l.arrays.empty()) return fmt::format("TLB level {} has no arrays", l.name);
         for (const TlbArrayGeom& a : l.arrays) {

@@ -40,7 +40,8 @@ TlbGeometry parse_tlb(const std::string& text) {
     const auto colon = text.find(':');
     auto entries = parse_u64(text.substr(0, colon));
     auto ways = colon == std::string::npos ? Parsed<std::uint64_t>{} : parse_u64(text.substr(colon + 1));
-    if (!entries || !ways || entries.value == 0 || entries.value > (1u << 20) || ways.value > entries.value)
+    if (!entries || !ways || entries.value == 0 || entries.value > (1u << 20) || ways.value > entries.value ||
+        (colon != std::string::npos && ways.value == 0))
         throw InputError(fmt::format("--tlb takes ENTRIES or ENTRIES:WAYS, like 64 or 1536:12, not '{}'", text));
     TlbGeometry g = unified_tlb(static_cast<unsigned>(entries.value), static_cast<unsigned>(ways.value));
     if (auto err = check_geometry(g); !err.empty()) throw InputError(fmt::format("--tlb {}: {}", text, err));
@@ -395,7 +396,7 @@ void setup_tlb(CLI::App& app, Runner& run) {
                     "(the default, with 4K and --levels 4, when no --machine or --levels is given)");
     cmd->add_option("--tlb", opt->tlb, "One unified LRU TLB: ENTRIES, fully associative, or ENTRIES:WAYS (default 64)");
     cmd->add_option("--config", opt->config, "A named CPU (skylake; docs/tlb.md), or host: what this CPU's CPUID reports");
-    cmd->add_option("--psc", opt->psc, "Entries in each paging-structure cache, 0 for none (default 32)");
+    cmd->add_option("--psc", opt->psc, "Entries in each paging-structure cache, 0 for none (default 32, at most 65536)");
     cmd->add_option("--pge", opt->pge, "CR4.PGE at the start: 1 (G=1 entries survive CR3 writes) or 0 (default 1)")
         ->check(CLI::IsMember({0u, 1u}));
     cmd->add_flag("--pcide", opt->pcide, "Start with CR4.PCIDE=1: CR3[11:0] is the PCID (64-bit modes)");

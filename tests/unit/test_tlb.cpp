@@ -450,3 +450,14 @@ TEST_CASE("the Skylake preset builds and a 2 MB page misses L1d's 4K array but h
     CHECK(t.access(0x40001000, READ).hit_level == 1);
     CHECK(check_geometry(unified_tlb(10, 4)) != "");
 }
+
+TEST_CASE("a geometry too large to build is refused, not allocated", "[tlb][presets]") {
+    TlbGeometry g = unified_tlb(64, 0);
+    g.psc_entries = 1u << 16;
+    CHECK(check_geometry(g).empty());
+    g.psc_entries = 1000000000;  // 3 caches of 10^9 entries: tens of gigabytes
+    CHECK(check_geometry(g) == "a paging-structure cache of 1000000000 entries is too many (at most 65536)");
+    Fixture f(mode_4level());
+    CHECK_THROWS_AS(Tlb(f.m, g), std::invalid_argument);
+    CHECK(check_geometry(unified_tlb((1u << 20) + 1, 0)) != "");
+}
