@@ -1,5 +1,6 @@
 #include "tlb_measure.hpp"
 
+#include "cli_text.hpp"
 #include "parse.hpp"
 
 #include <CLI/CLI.hpp>
@@ -161,6 +162,7 @@ int run_tlb_measure(int argc, char** argv) {
                  "with 4 KB pages and with transparent huge pages; the steps in the curve are where the "
                  "TLB levels run out of reach. Unprivileged.",
                  "vmreal tlb"};
+    vmtour::use_wrapping_help(app);  // help in 80 columns, errors in our words, as vmreal's own
     Options o;
     app.add_option("--min", o.min_pages, "Fewest pages (default 4)")->check(CLI::Range(std::uint64_t{2}, std::uint64_t{1} << 22));
     app.add_option("--max", o.max_pages, "Most pages (default 32768: 128 MiB)")->check(CLI::Range(std::uint64_t{2}, std::uint64_t{1} << 22));
@@ -172,7 +174,7 @@ int run_tlb_measure(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);
-        std::fprintf(stderr, "vmreal tlb: %s (see vmreal tlb --help)\n", e.what());
+        std::fprintf(stderr, "%s\n", vmtour::parse_error_text(app, e, "vmreal tlb").c_str());
         return 2;
     }
     if (o.min_pages > o.max_pages) {

@@ -98,12 +98,19 @@ std::string replace(std::string s, std::string_view from, std::string_view to) {
     return s;
 }
 
-// "The following argument(s) were not expected: a b" -> the first unexpected word.
+// "The following argument(s) were not expected: a b" -> the word to name: the first that looks
+// like an option (CLI11 lists the words last first, so "--pagez 4K" comes as "4K --pagez", and
+// the option is what was mistyped), else the first.
 std::string unexpected_word(const std::string& what) {
     const auto colon = what.find(": ");
     if (colon == std::string::npos) return "";
-    const std::string rest = what.substr(colon + 2);
-    return rest.substr(0, rest.find(' '));
+    std::istringstream words(what.substr(colon + 2));
+    std::string first, w;
+    while (words >> w) {
+        if (w.size() > 1 && w[0] == '-') return w;
+        if (first.empty()) first = w;
+    }
+    return first;
 }
 
 }  // namespace
@@ -134,8 +141,18 @@ std::string parse_error_text(const CLI::App& app, const CLI::ParseError& e, std:
         what = what.find("At Most") != std::string::npos ? fmt::format("{} takes one value", name)
                                                         : fmt::format("{} needs a value", name);
     } else if (dynamic_cast<const CLI::ConversionError*>(&e)) {
-        // "Could not convert: --seed = abc"
-        what = replace(replace(what, "Could not convert: ", ""), " = ", ": not a number: ");
+        // "Could not convert: --seed = abc". A number that fails is too large for the option, or
+        // negative for an unsigned one.
+        what = replace(what, "Could not convert: ", "");
+        const std::size_t eq = what.find(" = ");
+        const std::string name = what.substr(0, eq), value = eq == std::string::npos ? "" : what.substr(eq + 3);
+        const bool minus = !value.empty() && value[0] == '-';
+        const std::string digits = minus ? value.substr(1) : value;
+        if (!digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            what = minus ? fmt::format("{}: {} must be an unsigned number", name, value)
+                         : fmt::format("{}: {} is too large", name, value);
+        else
+            what = replace(what, " = ", ": not a number: ");
     } else if (dynamic_cast<const CLI::ValidationError*>(&e)) {
         what = replace(replace(what, "Value ", ""), " not in range ", " is not in the range ");
     } else if (dynamic_cast<const CLI::ExcludesError*>(&e)) {

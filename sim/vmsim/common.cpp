@@ -6,6 +6,7 @@
 #include "parse.hpp"
 #include "report.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace vmtour::cli {
@@ -19,7 +20,15 @@ void finish_command(CLI::App& cmd, std::string_view example) {
 const CLI::Validator& unsigned_number() {
     static const CLI::Validator v(
         [](const std::string& s) {
-            return !s.empty() && (s[0] == '-' || s[0] == '+') ? std::string("must be an unsigned number") : std::string();
+            if (!s.empty() && (s[0] == '-' || s[0] == '+')) return std::string("must be an unsigned number");
+            // A number too large for 64 bits, which the conversion would clamp to 2^64 - 1 without a
+            // word (anything else that is not a number, the conversion refuses itself).
+            const bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+            const std::string_view d = hex ? std::string_view(s).substr(2) : std::string_view(s);
+            const bool digits = !d.empty() && std::all_of(d.begin(), d.end(), [&](char c) {
+                return (c >= '0' && c <= '9') || (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+            });
+            return digits && !parse_u64(s) ? s + " is too large" : std::string();
         },
         "", "unsigned");
     return v;

@@ -51,6 +51,22 @@ TEST_CASE("errors: bad options", "[errors]") {
     CHECK_THAT(expect_error({"-b", "1G", "-m", "1M", "--touch", "poke"}, 2), Catch::Contains("--touch poke"));
     CHECK_THAT(expect_error({"-b", "1G", "-m", "1M", "--thp", "yes"}, 2), Catch::Contains("--thp yes"));
     CHECK_THAT(expect_error({"-b", "1G", "-m", "1M", "--bogus"}, 2), Catch::Contains("--bogus"));
+    // An unknown option with a value is named, not its value (CLI11 lists the value first).
+    CHECK(expect_error({"-b", "1G", "-m", "1M", "--bogus", "4"}, 2) == "vmreal: no option --bogus (see 'vmreal --help')\n");
+}
+
+TEST_CASE("errors: vmreal tlb's options, in the same words as vmreal's", "[errors][tlb]") {
+    auto err = [](const std::vector<std::string>& args) {
+        std::vector<std::string> all{"tlb"};
+        all.insert(all.end(), args.begin(), args.end());
+        const RunResult r = vmreal(all);
+        CHECK(r.code == 2);
+        CHECK(r.out.empty());
+        return r.err;
+    };
+    CHECK(err({"--pages", "0"}) == "vmreal tlb: no option --pages (see 'vmreal tlb --help')\n");
+    CHECK(err({"--reps", "0"}) == "vmreal tlb: --reps: 0 is not in the range 1 to 101 (see 'vmreal tlb --help')\n");
+    CHECK(err({"--cpu", "x"}) == "vmreal tlb: --cpu: not a number: x (see 'vmreal tlb --help')\n");
 }
 
 TEST_CASE("errors: an unwritable -o", "[errors]") {
