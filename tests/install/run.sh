@@ -21,11 +21,6 @@ mkdir -p "$cache/apt-archives/partial"
 start=$SECONDS
 say() { echo "install test [$((SECONDS - start))s]: $*"; }
 
-# The Debian mirror this machine's apt uses (only Debian's archive may be reachable).
-mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-	grep -oE '(https?|file)://[^ ]*/debian/?( |$)' | grep -v security | head -1 | tr -d ' ') || true
-mirror=${mirror:-http://deb.debian.org/debian}
-
 # 1. The packages.
 # Build first: cpack reads CPackConfig.cmake before it brings the build up to date. The static
 # 32-bit programs for vmlab's i386 guests come from the static-i386 build of the same tree
@@ -41,17 +36,8 @@ deb=$(ls "$build"/packages/vmtour_*_*.deb)
 dkms_deb=$(ls "$build"/packages/ko5204-dkms_*_all.deb)
 say "made $(basename "$deb") and $(basename "$dkms_deb")"
 
-# 2. A minimal Debian 12, from the cache or debootstrap (written whole or not at all).
-tarball=$cache/bookworm-minbase.tar.zst
-if [ ! -s "$tarball" ]; then
-	say "no cached root: debootstrap --variant=minbase bookworm from $mirror (a few minutes)"
-	fresh=$(mktemp -d "$cache/debootstrap.XXXXXX")
-	debootstrap --variant=minbase bookworm "$fresh/root" "$mirror" >"$fresh/log" 2>&1 ||
-		{ tail -20 "$fresh/log"; rm -rf --one-file-system "$fresh"; exit 1; }
-	tar -C "$fresh/root" --zstd -cf "$fresh/root.tar.zst" .
-	mv "$fresh/root.tar.zst" "$tarball"
-	rm -rf --one-file-system "$fresh"
-fi
+# 2. A minimal Debian 12, from the cache or debootstrap (tests/install/root.sh).
+tarball=$(bash "$(dirname "$0")/root.sh")
 work=$(mktemp -d /var/tmp/vmtour-install.XXXXXX)
 root=$work/root
 mounts=()
