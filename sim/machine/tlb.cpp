@@ -67,11 +67,11 @@ Tlb::Tlb(Machine& m, TlbGeometry g, bool pge, bool pcide)
     for (unsigned i = s.bottom; i-- > 0;)
         if (s.psc[i].on()) s.psc_levels[s.psc_count++] = static_cast<std::uint8_t>(i);
     for (const AccessType t : {AccessType::Read, AccessType::Write, AccessType::Execute}) {
-        unsigned li = 0;
-        while (li < s.levels.size() && !s.levels[li].serves(t)) ++li;
-        s.first_level[static_cast<unsigned>(t)] = li;
+        const auto ti = static_cast<unsigned>(t);
         for (unsigned l = 0; l < s.levels.size(); ++l)
-            if (s.levels[l].serves(t)) s.serves[static_cast<unsigned>(t)] |= 1u << l;
+            if (s.levels[l].serves(t)) s.serves[ti] |= 1u << l;
+        // countr_zero(0) is 32: past every level (at most 8), as "no level serves it" needs.
+        s.first_level[ti] = static_cast<unsigned>(std::countr_zero(s.serves[ti]));
     }
     stats_.hits.resize(s.levels.size());
     stats_.misses.resize(s.levels.size());

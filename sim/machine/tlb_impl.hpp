@@ -88,8 +88,8 @@ struct Tlb::Impl {
     unsigned bottom = 0;                        // the mode's last level
     bool pae_pdpte = false;                     // level 0 is PAE's PDPTE registers
     WalkPath path;                              // the last miss's walk (access() only)
-    std::array<unsigned, 3> first_level{};      // [access type]: the first level serving it, or levels.size()
     std::array<unsigned, 3> serves{};           // [access type]: the levels serving it, a bit each
+    std::array<unsigned, 3> first_level{};      // [access type]: the lowest bit of serves, or 32 (none)
     // The mode levels with a paging-structure cache, deepest first, and each level's shift: what
     // a miss looks up, without going through the mode and the caches that are off.
     std::array<std::uint8_t, 5> psc_levels{};
@@ -114,12 +114,6 @@ struct Tlb::Impl {
         return best == LruIndex::NONE ? nullptr : &a.e[best];
     }
     void touch(Array& a, const Entry& x) { a.lru.touch(static_cast<std::uint32_t>(&x - a.e.data())); }
-    Array* array_of(const Entry* x) {
-        for (Level& l : levels)
-            for (Array& a : l.arrays)
-                if (x >= a.e.data() && x < a.e.data() + a.e.size()) return &a;
-        return nullptr;
-    }
     // Into the first array of the level that holds this size: the set's lowest empty way, else
     // its least recently used one.
     void fill(Level& l, const Entry& proto) {
