@@ -3,6 +3,7 @@
 #include "builder.hpp"
 #include "commands.hpp"
 #include "common.hpp"
+#include "cost.hpp"
 #include "cpuid_tlb.hpp"
 #include "parse.hpp"
 #include "tlb.hpp"
@@ -289,17 +290,13 @@ int run_tlb(const TlbOptions& o) {
             throw InputError(fmt::format("--pages takes 4K, 2M, 4M or 1G, not '{}'", size));
         m.mode = &mode_of(o.machine.levels, mode_4level());
         m.name = "--pages";
-        // The mode's page sizes, smallest first: --pages must name one of them.
-        std::string sizes;
-        bool has = false;
-        const Mmu rules(m);
-        for (unsigned i = m.mode->level_count; i-- > 0;)
-            if (rules.leaf_allowed(i)) {
-                const std::uint64_t span = m.mode->level[i].entry_span();
-                sizes += (sizes.empty() ? "" : ", ") + format_size(span);
-                has |= span == bytes.value;
-            }
-        if (!has) throw InputError(fmt::format("--pages {}: {} has pages of {}", size, m.mode->title, sizes));
+        if (!has_page_size(*m.mode, bytes.value)) {
+            std::string sizes;  // the mode's, smallest first (its levels go from the largest)
+            for (const LevelDesc& d : m.mode->levels())
+                if (has_page_size(*m.mode, d.entry_span()))
+                    sizes = format_size(d.entry_span()) + (sizes.empty() ? "" : ", " + sizes);
+            throw InputError(fmt::format("--pages {}: {} has pages of {}", size, m.mode->title, sizes));
+        }
         mapper = std::make_unique<DemandMapper>(m, bytes.value);
         info.machine = fmt::format("every page the trace touches mapped as {} on first touch", format_size(bytes.value));
     } else {
