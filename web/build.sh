@@ -37,7 +37,7 @@ sources=(
   "$inc"/unity_cli_{1,2}.cpp
   "$root"/sim/machine/{parse,mode,physmem,walk,walk_fast,builder,machine_file,examples,tlb,tlb_invalidate,tlb_geometry,trace,cpuid_tlb}.cpp
   "$root"/sim/teach/{cost,memmap,quiz,quiz_kinds,quiz_kind_grade,grade,model_walk,grade_cases,quiz_grade,lessons,lessons_check,line_regex,lesson_answer}.cpp
-  "$root"/sim/present/{render,text,svg_doc,svg_walk,svg_map,quiz_text,input_words,markdown,markdown_html,tlb_render,cli_text}.cpp
+  "$root"/sim/present/{render,text,svg_doc,svg_walk,svg_map,svg_tlb,quiz_text,input_words,markdown,markdown_html,tlb_render,cli_text}.cpp
   "$root"/formats/{report,report_parse}.cpp
   "$root"/web/{vmtour_web,web_lessons}.cpp "$inc/lessons_data.cpp"
   # fmt's implementation, compiled once rather than in every file (FMT_HEADER_ONLY).

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace vmtour::svg {
 
@@ -104,6 +106,17 @@ std::string Doc::finish() const {
     out += body_;
     out += "</svg>\n";
     return out;
+}
+
+std::string check_writable(const std::string& path) {
+    if (path == "-") return "give a file name ('-' would be stdout, which has the text)";
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return fmt::format("{} is a folder, not a file", path);
+    const auto slash = path.rfind('/');
+    const std::string folder = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    if (::access(folder.c_str(), W_OK) != 0)
+        return fmt::format("cannot write in {}: {}", folder, std::strerror(errno));
+    return {};
 }
 
 std::string write_file_atomic(const std::string& path, std::string_view data) {

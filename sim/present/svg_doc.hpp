@@ -52,6 +52,11 @@ private:
     std::string body_;
 };
 
+// Empty, or why a picture could not be written to PATH (without the path): '-' (stdout has the text), a folder, a
+// folder that does not exist or cannot be written. Asked before the work, so a long replay is not
+// lost to a typo in the file name at its end (write_file_atomic can still fail: a full disk).
+std::string check_writable(const std::string& path);
+
 // Writes DATA to PATH through a temporary file in the same folder and a rename, so a reader
 // never sees half a picture. Returns an empty string or "PATH: reason".
 std::string write_file_atomic(const std::string& path, std::string_view data);

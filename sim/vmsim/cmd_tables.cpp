@@ -162,7 +162,8 @@ void setup_map(CLI::App& app, Runner& run) {
     cmd->add_option("--zoom,-z", o->zoom,
                     "Zoom into the range of one entry, then one of its entries, ...: e.g. 768, or 511,510");
     cmd->add_flag("--json", o->json, "Print JSON");
-    cmd->add_option("--svg", o->svg, "Also draw the map as a picture (SVG) in FILE");
+    cmd->add_option("--svg", o->svg, "Also draw the map as a picture (SVG) in FILE")
+        ->check(svg_file());
     cmd->footer(std::string(MEMMAP_LEGEND));
     finish_command(*cmd, "vmsim map --levels 4 --zoom 511,510");
     cmd->callback([o, &run] { run = [o] { return run_map(*o); }; });
@@ -181,7 +182,8 @@ void setup_cost(CLI::App& app, Runner& run) {
                     "Map the regions with pages of this size: 4K (default), 2M, 4M (2-level) or 1G")
         ->option_text("4K|2M|4M|1G");
     cmd->add_flag("--json", o->json, "Print JSON");
-    cmd->add_option("--svg", o->svg, "Also draw the cost as a picture (SVG) in FILE");
+    cmd->add_option("--svg", o->svg, "Also draw the cost as a picture (SVG) in FILE")
+        ->check(svg_file());
     finish_command(*cmd, "vmsim cost 0x400000+64M 0x7ffffffde000+8K");
     cmd->callback([o, &run] { run = [o] { return run_cost(*o); }; });
 }

@@ -6,8 +6,10 @@
 #include "cost.hpp"
 #include "cpuid_tlb.hpp"
 #include "parse.hpp"
+#include "svg_doc.hpp"
 #include "tlb.hpp"
 #include "tlb_render.hpp"
+#include "tlb_timeline.hpp"
 #include "trace.hpp"
 
 #include <fmt/format.h>
@@ -15,6 +17,7 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <vector>
 
@@ -35,6 +38,7 @@ struct TlbOptions {
     bool verbose = false;
     bool json = false;
     bool parse_only = false;
+    std::string svg;  // hits and misses over time, drawn here
 };
 
 TlbGeometry parse_tlb(const std::string& text) {
@@ -275,6 +279,9 @@ int run_tlb(const TlbOptions& o) {
         return 0;
     }
     if (!o.pages.empty() && !o.machine.machine_file.empty()) throw InputError("give --pages or --machine, not both");
+    if (std::error_code ec; !o.svg.empty() && o.trace != "-" &&
+                            (o.svg == o.trace || std::filesystem::equivalent(o.svg, o.trace, ec)))
+        throw InputError(fmt::format("--svg {}: that is the trace", o.svg));
     const TlbGeometry geom = choose_geometry(o);
     if (auto err = check_geometry(geom); !err.empty()) throw InputError(err);
 
@@ -315,6 +322,8 @@ int run_tlb(const TlbOptions& o) {
 
     TraceReader reader(o.trace);
     if (!reader.error().empty()) throw InputError(reader.error());
+    std::optional<TlbTimeline> timeline;
+    if (!o.svg.empty()) timeline.emplace();
     const bool user = !o.supervisor;
     std::string out;
     auto at = [&](const std::string& why) { return InputError(fmt::format("{}:{}: {}", reader.name(), reader.line(), why)); };
@@ -337,6 +346,7 @@ int run_tlb(const TlbOptions& o) {
                     }
                 }();
                 if (o.verbose) out += render_tlb_access(*tlb, e, va, r);
+                if (timeline) timeline->access(r);
                 if ((va | 0xfff) >= last || (va | 0xfff) == ~std::uint64_t{0}) break;
             }
             break;
@@ -360,8 +370,10 @@ int run_tlb(const TlbOptions& o) {
             if (auto err = tlb->invpcid(e.c, static_cast<unsigned>(e.b), e.a); !err.empty()) throw at(err);
             break;
         }
-        if (o.verbose && e.kind != EventKind::Read && e.kind != EventKind::Write && e.kind != EventKind::Fetch)
-            out += render_tlb_event(*tlb, e);
+        if (e.kind != EventKind::Read && e.kind != EventKind::Write && e.kind != EventKind::Fetch) {
+            if (timeline) timeline->mark(e.kind == EventKind::Cr3 ? TlbTimeline::Mark::Cr3 : TlbTimeline::Mark::Other);
+            if (o.verbose) out += render_tlb_event(*tlb, e);
+        }
         if (out.size() > (1u << 16)) {
             std::cout << out;
             out.clear();
@@ -369,6 +381,9 @@ int run_tlb(const TlbOptions& o) {
     }
     if (!reader.error().empty()) throw InputError(reader.error());
     if (mapper) info.demand_maps = mapper->mapped.size();
+    if (timeline)
+        if (auto err = svg::write_file_atomic(o.svg, svg_tlb_timeline(*tlb, *timeline, info)); !err.empty())
+            throw InputError(err);
     if (o.json) {
         std::cout << out << tlb_json(*tlb, info).dump(2) << "\n";
     } else {
@@ -400,6 +415,9 @@ void setup_tlb(CLI::App& app, Runner& run) {
     cmd->add_flag("--supervisor", opt->supervisor, "Accesses are supervisor-mode (default user-mode)");
     cmd->add_flag("--verbose,-v", opt->verbose, "One line per access: hit or miss, the level, the physical address");
     cmd->add_flag("--json", opt->json, "JSON output");
+    cmd->add_option("--svg", opt->svg,
+                    "Also draw the hits and misses over time as a picture (SVG) in FILE")
+        ->check(svg_file());
     cmd->add_flag("--parse-only", opt->parse_only, "Only read the trace (for measuring the model's cost)")->group("");
     cmd->callback([opt, &run] { run = [opt] { return run_tlb(*opt); }; });
 }

@@ -171,7 +171,8 @@ void setup_translate(CLI::App& app, Runner& run) {
     cmd->add_flag("--set-ad", o->set_ad,
                   "After a successful walk, set the Accessed (and for writes Dirty) bits as the CPU does, "
                   "and show which entries changed (the default explain mode changes nothing)");
-    cmd->add_option("--svg", o->svg, "Also draw the walk as a picture (SVG) in FILE (one address)");
+    cmd->add_option("--svg", o->svg, "Also draw the walk as a picture (SVG) in FILE (one address)")
+        ->check(svg_file());
     cmd->footer(
         "Modelled (Intel SDM vol. 3A ch. 4): the four paging modes, P R/W U/S PS XD and\n"
         "reserved bits, MAXPHYADDR, PSE-36, CR0.WP, CR4.PSE/SMEP/SMAP, EFLAGS.AC,\n"

@@ -5,6 +5,7 @@
 #include "machine_file.hpp"
 #include "parse.hpp"
 #include "report.hpp"
+#include "svg_doc.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -31,6 +32,11 @@ const CLI::Validator& unsigned_number() {
             return digits && !parse_u64(s) ? s + " is too large" : std::string();
         },
         "", "unsigned");
+    return v;
+}
+
+const CLI::Validator& svg_file() {
+    static const CLI::Validator v([](const std::string& s) { return svg::check_writable(s); }, "FILE", "svg file");
     return v;
 }
 

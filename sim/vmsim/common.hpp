@@ -31,6 +31,8 @@ void finish_command(CLI::App& cmd, std::string_view example);
 
 // For unsigned options: CLI11 would turn "-1" into 2^64-1; refuse a sign instead.
 const CLI::Validator& unsigned_number();
+// For --svg FILE: a file that can be written (svg::check_writable), checked before any work.
+const CLI::Validator& svg_file();
 
 struct MachineOptions {
     unsigned levels = 0;          // 0: from the machine file, or 2

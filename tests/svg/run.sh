@@ -12,6 +12,7 @@ vmsim="$build/vmsim"
 out="$build/svg-artifacts"
 rm -rf "$out" && mkdir -p "$out"
 fail=0 pass=0
+cd "$here/../.." || exit 2  # the cases name files from the top of the tree (lessons/...)
 while read -r name args; do
   case "$name" in ''|'#'*) continue ;; esac
   # shellcheck disable=SC2086  # the arguments are words
