@@ -69,6 +69,28 @@ TEST_CASE("errors: vmreal tlb's options, in the same words as vmreal's", "[error
     CHECK(err({"--cpu", "x"}) == "vmreal tlb: --cpu: not a number: x (see 'vmreal tlb --help')\n");
 }
 
+TEST_CASE("errors: vmreal tlb --svg where no picture can go is refused before measuring", "[errors][tlb]") {
+    TempDir dir;
+    // stdout stays empty: the table's heading is the first thing a measurement prints.
+    auto err = [](const std::string& path) {
+        const RunResult r = vmreal({"tlb", "--max", "8", "--reps", "1", "--svg", path});
+        INFO("--svg '" << path << "' stderr: " << r.err);
+        CHECK(r.code == 2);
+        CHECK(r.out.empty());
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+        return r.err;
+    };
+    CHECK(err("") == "vmreal tlb: --svg: an empty name is not a file\n");
+    CHECK(err("-") == "vmreal tlb: --svg -: give a file name (the table is on stdout)\n");
+    CHECK(err(dir.path) == "vmreal tlb: --svg " + dir.path + ": is a directory\n");
+    CHECK(err("/dev/null") == "vmreal tlb: --svg /dev/null: not a regular file (the picture is renamed over it)\n");
+    CHECK(err("/nonexistent-dir/c.svg") ==
+          "vmreal tlb: --svg /nonexistent-dir/c.svg: cannot write: No such file or directory\n");
+    CHECK_THAT(err("/proc/vmreal-c.svg"), Catch::StartsWith("vmreal tlb: --svg /proc/vmreal-c.svg: cannot write: "));
+    CHECK_FALSE(exists("/proc/vmreal-c.svg.tmp"));
+    CHECK(dir.entries().empty());
+}
+
 TEST_CASE("errors: an unwritable -o", "[errors]") {
     for (const char* path : {"/nonexistent-dir/out.txt", "/proc/vmreal-out.txt", "/tmp"}) {
         INFO("-o " << path);
