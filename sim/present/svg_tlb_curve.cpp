@@ -140,8 +140,8 @@ struct Plot {
                 const auto [qx, qy] = line[i - 1];
                 const double a = std::max(qx, x0), b = std::min(px, x1);
                 if (a > b || px == qx) continue;
-                const double ya_ = qy + (py - qy) * (a - qx) / (px - qx), yb = qy + (py - qy) * (b - qx) / (px - qx);
-                add(std::min(ya_, yb) - 2, std::max(ya_, yb) + 2);
+                const double ya0 = qy + (py - qy) * (a - qx) / (px - qx), ya1 = qy + (py - qy) * (b - qx) / (px - qx);
+                add(std::min(ya0, ya1) - 2, std::max(ya0, ya1) + 2);
             }
         return sum;
     }

@@ -48,6 +48,8 @@ TEST_CASE("tlb --svg: the picture's data is the run's, THP only when measured", 
     CHECK_THAT(svg, Catch::Contains("4K knee: 16 pages (64 KiB), 1.3 -&gt; 3.4 ns"));
     CHECK_THAT(svg, Catch::Contains("THP knee: 32 pages (128 KiB), 1.2 -&gt; 9.9 ns"));
     CHECK_THAT(svg_tlb_curve(without), Catch::Contains(R"(data-points-thp="0" data-knees-4k="1" data-knees-thp="0")"));
+    // No points at all (a run stopped before its first): a picture still, with nothing on it.
+    CHECK_THAT(svg_tlb_curve(TlbCurve{}), Catch::Contains(R"(data-points="0" data-points-4k="0" data-points-thp="0")"));
 }
 
 TEST_CASE("tlb --svg: the target is tried before measuring and left as it was", "[tlb][svg]") {
