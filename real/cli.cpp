@@ -167,6 +167,8 @@ Parsed<Config> validate(const Options& o) {
     if (o.svg == "-") return bad("--svg -: give a file name (the report may be on stdout)");
     if (!o.svg.empty() && (o.svg == o.output || o.svg == o.snapshot))
         return bad(fmt::format("--svg {}: the same file as -o or --snapshot", o.svg));
+    if (!o.svg.empty())
+        if (const std::string why = svg::check_writable(o.svg); !why.empty()) return bad("--svg: " + why);
     if (!o.kernel.empty()) {
         if (!o.svg.empty()) return bad("--svg draws vmreal's own pages: not with --kernel");
         out.error = validate_kernel(o, c);

@@ -2,6 +2,8 @@
 
 #include "cli_text.hpp"
 #include "parse.hpp"
+#include "svg_doc.hpp"
+#include "tlb_picture.hpp"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -30,6 +32,7 @@ struct Options {
     int cpu = -1;
     bool no_thp = false;
     std::uint64_t steps = 400000;  // accesses per timed run (at least 4 rounds of the chase)
+    std::string svg;               // --svg FILE
 };
 
 // An anonymous buffer of `pages` pages, 2 MB aligned, every page touched; THP asked for or refused.
@@ -120,12 +123,30 @@ std::string read_first_line(const char* path) {
     return s;
 }
 
+// The CPU's name as /proc/cpuinfo gives it ("model name"), or "" where it gives none.
+std::string cpu_model() {
+    std::ifstream f("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
+            const std::size_t from = line.find_first_not_of(" \t", line.find(':') + 1);
+            return from == std::string::npos ? std::string() : line.substr(from);
+        }
+    return "";
+}
+
 bool in_vm() {
     std::ifstream f("/proc/cpuinfo");
     std::string line;
     while (std::getline(f, line))
         if (line.rfind("flags", 0) == 0) return line.find(" hypervisor") != std::string::npos;
     return false;
+}
+
+// The policy's chosen word: "always [madvise] never" is "madvise".
+std::string thp_word(const std::string& policy) {
+    const std::size_t a = policy.find('['), b = policy.find(']');
+    return a != std::string::npos && b != std::string::npos && b > a ? policy.substr(a + 1, b - a - 1) : "unknown";
 }
 
 std::string knees_text(const std::vector<Knee>& knees) {
@@ -170,6 +191,10 @@ int run_tlb_measure(int argc, char** argv) {
     app.add_option("--steps", o.steps, "Accesses per timed run (default 400000, at least 4 rounds)");
     app.add_option("--cpu", o.cpu, "CPU to pin to (default: the one it starts on)");
     app.add_flag("--no-thp", o.no_thp, "Only 4 KB pages");
+    CLI::Option* svg = app.add_option("--svg", o.svg,
+                                      "Also draw the curve to FILE (SVG, a 16:9 slide): ns per access against "
+                                      "N pages, 4K and THP lines, the knees marked and explained")
+                           ->option_text("FILE");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -181,6 +206,11 @@ int run_tlb_measure(int argc, char** argv) {
         std::fprintf(stderr, "vmreal tlb: --min is above --max\n");
         return 2;
     }
+    if (svg->count() > 0)
+        if (const std::string e = svg::check_writable(o.svg); !e.empty()) {
+            std::fprintf(stderr, "vmreal tlb: --svg: %s\n", e.c_str());
+            return 2;
+        }
     const int cpu = o.cpu >= 0 ? o.cpu : sched_getcpu();
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -227,13 +257,28 @@ int run_tlb_measure(int argc, char** argv) {
         ns4.push_back(p.ns_4k);
         nsthp.push_back(p.ns_thp);
     }
-    fmt::print("\nknees, 4K pages: {}\n", knees_text(find_knees(ns_pages, ns4)));
-    if (thp) fmt::print("knees, THP:      {}\n", knees_text(find_knees(ns_pages, nsthp)));
+    const std::vector<Knee> knees_4k = find_knees(ns_pages, ns4), knees_thp = find_knees(ns_pages, nsthp);
+    fmt::print("\nknees, 4K pages: {}\n", knees_text(knees_4k));
+    if (thp) fmt::print("knees, THP:      {}\n", knees_text(knees_thp));
     fmt::print("\nEach step is a TLB level running out of reach, or a data cache doing so\n"
                "(N lines of 64 bytes); compare with 'vmsim tlb --config' (lesson 10).\n");
     if (in_vm())
         fmt::print("This CPU runs under a hypervisor: a TLB miss walks the guest's tables and\n"
                    "the host's (EPT/NPT), so misses cost more than on bare metal.\n");
+    if (svg->count() > 0) {
+        TlbCurve curve = tlb_curve(points, knees_4k, knees_thp, thp);
+        const std::string model = cpu_model();
+        curve.cpu = fmt::format("{}{}CPU {} (pinned)", model, model.empty() ? "" : ", ", cpu);
+        curve.options = fmt::format("--min {} --max {} --reps {} --steps {}{}; THP policy: {}", o.min_pages,
+                                    o.max_pages, o.reps, o.steps, o.no_thp ? " --no-thp" : "",
+                                    thp_word(thp_policy));
+        curve.hypervisor = in_vm();
+        std::fflush(stdout);
+        if (const std::string e = svg::write_file_atomic(o.svg, svg_tlb_curve(curve)); !e.empty()) {
+            std::fprintf(stderr, "vmreal tlb: %s\n", e.c_str());
+            return 1;
+        }
+    }
     return 0;
 }
 

@@ -51,4 +51,27 @@ std::vector<FrameRun> frame_runs(std::span<const FramePage> pages);
 // verdict in words. `title` says which run (vmreal's options).
 std::string svg_frames(std::span<const FramePage> pages, std::string_view title);
 
+// vmreal tlb's measured curve (real/tlb_measure.cpp hands over plain numbers: nothing here
+// measures). Time per access (ns, linear from 0) against N pages (log2), a line with marks for
+// 4K pages and one for THP, each knee a labelled vertical dashed line, and the steps in words.
+struct TlbCurvePoint {
+    std::uint64_t pages = 0;
+    double ns_4k = 0;
+    std::optional<double> ns_thp;  // measured with transparent huge pages
+    double thp_fraction = -1;      // of that buffer backed by huge pages; -1 unknown
+};
+struct TlbCurveKnee {
+    std::uint64_t pages = 0;  // the first N after the step
+    double before = 0, after = 0;
+};
+struct TlbCurve {
+    std::string cpu;      // e.g. "AMD EPYC, CPU 1 (pinned)"
+    std::string options;  // the run's options, e.g. "--min 4 --max 32768 --reps 7 --steps 400000"
+    std::vector<TlbCurvePoint> points;
+    std::vector<TlbCurveKnee> knees_4k, knees_thp;
+    bool thp = false;         // the THP line was measured
+    bool hypervisor = false;  // CPUID says so: misses walk two levels of tables
+};
+std::string svg_tlb_curve(const TlbCurve& curve);
+
 }  // namespace vmtour

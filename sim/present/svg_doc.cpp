@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -109,13 +110,23 @@ std::string Doc::finish() const {
 }
 
 std::string check_writable(const std::string& path) {
+    if (path.empty()) return "an empty name is not a file";
     if (path == "-") return "give a file name ('-' would be stdout, which has the text)";
     struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return fmt::format("{} is a folder, not a file", path);
-    const auto slash = path.rfind('/');
-    const std::string folder = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-    if (::access(folder.c_str(), W_OK) != 0)
-        return fmt::format("cannot write in {}: {}", folder, std::strerror(errno));
+    if (::stat(path.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) return fmt::format("{} is a folder, not a file", path);
+        // A device would be replaced by write_file_atomic's rename (as root, /dev/null).
+        if (!S_ISREG(st.st_mode)) return fmt::format("{} is not a regular file (the picture is renamed over it)", path);
+    }
+    // Make the temporary file write_file_atomic will make, now, so a folder that refuses it
+    // (missing, read-only, /proc) fails before the work; one that was there already is kept.
+    const std::string tmp = path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    const bool made = fd >= 0;
+    if (!made && errno == EEXIST) fd = ::open(tmp.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return fmt::format("cannot write {}: {}", path, std::strerror(errno));
+    ::close(fd);
+    if (made) ::unlink(tmp.c_str());
     return {};
 }
 

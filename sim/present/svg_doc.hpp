@@ -52,9 +52,11 @@ private:
     std::string body_;
 };
 
-// Empty, or why a picture could not be written to PATH (without the path): '-' (stdout has the text), a folder, a
-// folder that does not exist or cannot be written. Asked before the work, so a long replay is not
-// lost to a typo in the file name at its end (write_file_atomic can still fail: a full disk).
+// Empty, or why a picture cannot be written to PATH, in words that name PATH where it matters:
+// an empty name, '-' (stdout has the text), a folder, something other than a regular file, a
+// folder where PATH.tmp (write_file_atomic's temporary file) cannot be made. Asked before the
+// work, so a long replay or measurement is not lost to a typo at its end (write_file_atomic can
+// still fail: a full disk). Leaves no file behind, and keeps a PATH.tmp that was there.
 std::string check_writable(const std::string& path);
 
 // Writes DATA to PATH through a temporary file in the same folder and a rename, so a reader

@@ -69,6 +69,40 @@ TEST_CASE("errors: vmreal tlb's options, in the same words as vmreal's", "[error
     CHECK(err({"--cpu", "x"}) == "vmreal tlb: --cpu: not a number: x (see 'vmreal tlb --help')\n");
 }
 
+TEST_CASE("errors: vmreal tlb --svg where no picture can go is refused before measuring", "[errors][tlb]") {
+    TempDir dir;
+    // stdout stays empty: the table's heading is the first thing a measurement prints.
+    auto err = [](const std::string& path) {
+        const RunResult r = vmreal({"tlb", "--max", "8", "--reps", "1", "--svg", path});
+        INFO("--svg '" << path << "' stderr: " << r.err);
+        CHECK(r.code == 2);
+        CHECK(r.out.empty());
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+        return r.err;
+    };
+    CHECK(err("") == "vmreal tlb: --svg: an empty name is not a file\n");
+    CHECK(err("-") == "vmreal tlb: --svg: give a file name ('-' would be stdout, which has the text)\n");
+    CHECK(err(dir.path) == "vmreal tlb: --svg: " + dir.path + " is a folder, not a file\n");
+    CHECK(err("/dev/null") == "vmreal tlb: --svg: /dev/null is not a regular file (the picture is renamed over it)\n");
+    CHECK(err("/nonexistent-dir/c.svg") ==
+          "vmreal tlb: --svg: cannot write /nonexistent-dir/c.svg: No such file or directory\n");
+    CHECK_THAT(err("/proc/vmreal-c.svg"), Catch::StartsWith("vmreal tlb: --svg: cannot write /proc/vmreal-c.svg: "));
+    CHECK_FALSE(exists("/proc/vmreal-c.svg.tmp"));
+    CHECK(dir.entries().empty());
+}
+
+TEST_CASE("errors: vmreal --svg where no picture can go is refused before the experiment", "[errors]") {
+    // Before, the pages were allocated, touched and read, and the picture failed at the end.
+    for (const char* path : {"/nonexistent-dir/p.svg", "/tmp"}) {
+        INFO("--svg " << path);
+        const RunResult r = vmreal({"-b", "4K", "-m", "64K", "--svg", path});
+        CHECK(r.code == 2);
+        CHECK(r.out.empty());
+        CHECK(r.err.rfind("vmreal: --svg: ", 0) == 0);
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    }
+}
+
 TEST_CASE("errors: an unwritable -o", "[errors]") {
     for (const char* path : {"/nonexistent-dir/out.txt", "/proc/vmreal-out.txt", "/tmp"}) {
         INFO("-o " << path);

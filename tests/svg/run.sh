@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# SVG tests: for every case in tests/svg/cases.txt, vmsim draws NAME.svg; the picture must be
+# SVG tests: for every case in tests/svg/cases.txt, vmsim draws NAME.svg (and tlb_curve_sample
+# draws tlb-curve.svg, vmreal tlb's curve from fixed points); the picture must be
 # well-formed XML (a real parser), equal its golden copy in expected/, and render (rsvg-convert)
 # to a PNG that is not empty. The PNGs stay in BUILD_DIR/svg-artifacts to be looked at.
 # Usage: run.sh BUILD_DIR [--update]   (--update rewrites expected/ and docs/blog-walk.svg)
@@ -30,6 +31,19 @@ while read -r name args; do
   fi
   pass=$((pass + 1))
 done < "$here/cases.txt"
+# vmreal tlb's curve from fixed made-up points (tests/svg/tlb_curve_sample.cpp): a golden copy too.
+sample="$build/tests/svg/tlb_curve_sample"
+if [ ! -x "$sample" ] || ! "$sample" > "$out/tlb-curve.svg"; then
+  echo "FAIL tlb-curve: $sample did not draw"; fail=$((fail + 1))
+elif [ "$update" = --update ]; then
+  cp "$out/tlb-curve.svg" "$here/expected/tlb-curve.svg"
+elif ! cmp -s "$here/expected/tlb-curve.svg" "$out/tlb-curve.svg"; then
+  echo "FAIL tlb-curve: differs from tests/svg/expected/tlb-curve.svg (rerun with --update and review)"
+  diff -u "$here/expected/tlb-curve.svg" "$out/tlb-curve.svg" | head -20
+  fail=$((fail + 1))
+else
+  pass=$((pass + 1))
+fi
 if [ "$update" = --update ]; then
   cp "$here/expected/blog-2level.svg" "$here/../../docs/blog-walk.svg"
   echo "svg: expected pictures and docs/blog-walk.svg rewritten; look at them, then git diff tests/svg docs"
