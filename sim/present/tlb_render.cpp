@@ -58,6 +58,10 @@ std::string_view reason_name(FaultReason r) {
 
 std::string ratio(std::uint64_t a, std::uint64_t b) { return b ? fmt::format("{:.2f}", double(a) / double(b)) : "-"; }
 std::string pct(std::uint64_t a, std::uint64_t b) { return b ? fmt::format("{:.1f}%", 100.0 * double(a) / double(b)) : "-"; }
+// "1 fetch", "2 fetches".
+std::string counted(std::uint64_t n, std::string_view one, std::string_view many) {
+    return fmt::format("{} {}", n, n == 1 ? one : many);
+}
 
 std::string psc_names(const Tlb& t) {
     const PagingMode& mode = *t.machine().mode;
@@ -88,8 +92,8 @@ std::string render_tlb_text(const Tlb& t, const TlbRunInfo& info) {
     else out += "  PSC   none (no paging-structure caches)\n";
     out += "  replacement: LRU\n\n";
 
-    out += fmt::format("accesses  {:>12}  ({} reads, {} writes, {} fetches)\n", s.accesses, s.reads, s.writes,
-                       s.fetches);
+    out += fmt::format("accesses  {:>12}  ({}, {}, {})\n", s.accesses, counted(s.reads, "read", "reads"),
+                       counted(s.writes, "write", "writes"), counted(s.fetches, "fetch", "fetches"));
     out += fmt::format("\n{:<7}{:<6}{:>14}{:>14}{:>10}\n", "level", "page", "hits", "misses", "hit rate");
     for (std::size_t li = 0; li < g.levels.size(); ++li) {
         bool any = false;
@@ -105,7 +109,9 @@ std::string render_tlb_text(const Tlb& t, const TlbRunInfo& info) {
     out += fmt::format("faults    {:>12}", s.faults);
     if (s.spurious_faults) out += fmt::format("  ({} from stale cached rights)", s.spurious_faults);
     out += "\n";
-    if (info.demand_maps) out += fmt::format("mapped    {:>12}  pages, on first touch (--pages)\n", info.demand_maps);
+    if (info.demand_maps)
+        out += fmt::format("mapped    {:>12}  page{}, on first touch (--pages)\n", info.demand_maps,
+                           info.demand_maps == 1 ? "" : "s");
     out += fmt::format("memory reads per walk: {} with the paging-structure caches, {} without\n",
                        ratio(s.mem_reads, s.walks), ratio(s.mem_reads_no_psc, s.walks));
     out += fmt::format("          {:>12}  reads in all, {} without the caches\n", s.mem_reads, s.mem_reads_no_psc);
