@@ -264,6 +264,14 @@ struct DemandMapper {
     }
 };
 
+// A trace's address in a 32-bit mode must fit 32 bits (a 64-bit program's lackey trace does not):
+// said as `vmsim translate` says it, not replayed as a fault the CPU could not raise.
+std::string beyond_32_bits(std::uint64_t va, std::uint64_t size, const PagingMode& mode) {
+    if (va < mode.va_limit())  // an access that starts below 4 GB and ends above it
+        return fmt::format("the {} bytes at {:#x} go past the end of {}'s 32-bit address space", size, va, mode.key);
+    return fmt::format("virtual address {:#x} does not fit in {}'s 32-bit address space", va, mode.key);
+}
+
 int run_tlb(const TlbOptions& o) {
     if (o.trace.empty()) {
         if (o.config == "host") return show_host(o);
@@ -337,6 +345,7 @@ int run_tlb(const TlbOptions& o) {
                                     : e.kind == EventKind::Write ? AccessType::Write : AccessType::Execute;
             // One access per 4 KB page the bytes touch (a lackey access may cross a page).
             const std::uint64_t last = e.a + e.size - 1;
+            if (!m.mode->canonical && last >= m.mode->va_limit()) throw at(beyond_32_bits(e.a, e.size, *m.mode));
             for (std::uint64_t va = e.a;; va = (va | 0xfff) + 1) {
                 const TlbResult r = [&] {
                     try {
@@ -351,7 +360,10 @@ int run_tlb(const TlbOptions& o) {
             }
             break;
         }
-        case EventKind::Invlpg: tlb->invlpg(e.a); break;
+        case EventKind::Invlpg:
+            if (!m.mode->canonical && e.a >= m.mode->va_limit()) throw at(beyond_32_bits(e.a, 1, *m.mode));
+            tlb->invlpg(e.a);
+            break;
         case EventKind::Cr3:
             // With --pages there is one address space: VALUE gives only the PCID and bit 63.
             if (auto err = tlb->write_cr3(mapper ? (m.root() | (e.a & 0xfff) | (e.a & bits::bit(63))) : e.a);
