@@ -52,7 +52,7 @@ std::vector<FrameRun> frame_runs(std::span<const FramePage> pages);
 std::string svg_frames(std::span<const FramePage> pages, std::string_view title);
 
 // vmreal tlb's measured curve (real/tlb_measure.cpp hands over plain numbers: nothing here
-// measures). Time per access (ns, linear from 0) against N pages (log2), a line with marks for
+// measures). Time per access (ns, logarithmic) against N pages (log2), a line with marks for
 // 4K pages and one for THP, each knee a labelled vertical dashed line, and the steps in words.
 struct TlbCurvePoint {
     std::uint64_t pages = 0;

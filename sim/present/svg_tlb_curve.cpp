@@ -32,21 +32,6 @@ constexpr Series STHP{"THP (transparent huge pages)", "#e15759", "9 5", true};
 constexpr const char* KNEE_DASH_4K = "6 4";
 constexpr const char* KNEE_DASH_THP = "2 4";
 
-// A linear axis from 0 with 1, 2 or 5 times a power of ten per grid line, at most 8 lines.
-struct YAxis {
-    double step = 1, top = 1;
-};
-YAxis y_axis(double largest) {
-    if (!(largest > 0)) return {};
-    double step = std::pow(10.0, std::floor(std::log10(largest / 8)));
-    for (double m : {1.0, 2.0, 5.0, 10.0})
-        if (largest / (step * m) <= 8) {
-            step *= m;
-            break;
-        }
-    return {step, std::ceil(largest / step) * step};
-}
-
 void mark(Doc& doc, double x, double y, const Series& s) {
     if (s.square) doc.rect(x - 4.5, y - 4.5, 9, 9, Style{"#fff", s.colour, 2, ""});
     else doc.raw(fmt::format(R"(<circle cx="{:g}" cy="{:g}" r="4.5" fill="{}" stroke="#111" stroke-width="1"/>)"
@@ -104,28 +89,51 @@ std::string verdict(const TlbCurve& c) {
 }
 
 // The plot's scales: x is log2 of N over whole powers of two around the run, with a quarter of a
-// power spare at each end so the first and last marks clear the frame; y is linear from 0.
+// power spare at each end so the first and last marks clear the frame; y is logarithmic over whole
+// decades around the run: a knee is a step by a factor (30% or more), and on a log scale every such
+// step has the same height, so the first-level TLB's 1 -> 3 ns shows as plainly as a walk's 50 ->
+// 200 ns (on a linear scale it was lost on the floor).
 struct Plot {
     double lo = 1, hi = 2;  // log2 of the first and last grid line
-    YAxis ya;
+    double ylo = 0, yhi = 1;  // log10 of the lowest and highest grid line, in ns
     std::vector<std::vector<std::pair<double, double>>> lines;  // each series' points, in pixels
 
     explicit Plot(const TlbCurve& c) {
         std::uint64_t lo_n = ~std::uint64_t{0}, hi_n = 0;
-        double largest = 0;
+        double largest = 0, smallest = HUGE_VAL;
         for (const TlbCurvePoint& p : c.points) {
             lo_n = std::min(lo_n, std::max<std::uint64_t>(p.pages, 1));
             hi_n = std::max(hi_n, p.pages);
             largest = std::max({largest, p.ns_4k, p.ns_thp.value_or(0)});
+            for (double ns : {p.ns_4k, p.ns_thp.value_or(0)})
+                if (ns > 0) smallest = std::min(smallest, ns);
         }
         if (hi_n) {
             lo = std::floor(std::log2(static_cast<double>(lo_n)));
             hi = std::max(lo + 1, std::ceil(std::log2(static_cast<double>(hi_n))));
         }
-        ya = y_axis(largest * 1.05);
+        if (largest > 0) {  // from the 1, 2 or 5 times a power of ten at or below the least to the one above
+            const double e0 = std::floor(std::log10(smallest)), e1 = std::floor(std::log10(largest));
+            ylo = e0, yhi = e1 + 1;
+            for (double m : {5.0, 2.0})
+                if (m * std::pow(10.0, e0) <= smallest) {
+                    ylo = e0 + std::log10(m);
+                    break;
+                }
+            for (double m : {1.0, 2.0, 5.0})
+                if (m * std::pow(10.0, e1) >= largest) {
+                    yhi = e1 + std::log10(m);
+                    break;
+                }
+            yhi = std::max(yhi, ylo + std::log10(2.0));
+        }
     }
     double x(double n) const { return LEFT + (RIGHT - LEFT) * (std::log2(n) - lo + 0.25) / (hi - lo + 0.5); }
-    double y(double ns) const { return BOTTOM - (BOTTOM - TOP) * ns / ya.top; }
+    // A time of 0 (nothing measured) sits on the bottom line.
+    double y(double ns) const {
+        const double d = ns > 0 ? std::clamp(std::log10(ns), ylo, yhi) : ylo;
+        return BOTTOM - (BOTTOM - TOP) * (d - ylo) / (yhi - ylo);
+    }
 
     // How many pixels of the rows [y0, y1] the curves (lines and marks) cover in the columns
     // [x0, x1]: where a knee's words would hide the least.
@@ -158,15 +166,20 @@ void axes(Doc& doc, const Plot& p) {
         doc.mono(gx, BOTTOM + 18, fmt::format("{:g}", n), 13, "middle");
         doc.text(gx, BOTTOM + 34, human_bytes(static_cast<long double>(n * PAGE)), 12, "middle", R"(fill="#555")");
     }
-    for (double v = 0; v <= p.ya.top + p.ya.step / 2; v += p.ya.step) {
-        doc.line(LEFT, p.y(v), RIGHT, p.y(v), Style{"none", v == 0 ? "#222" : "#ddd", 1, ""});
-        doc.mono(LEFT - 8, p.y(v) + 4, fmt::format("{:g}", v), 13, "end");
-    }
+    // 1, 2 and 5 times each power of ten (only the powers when there are more than three decades).
+    const double decades = p.yhi - p.ylo;
+    for (int e = static_cast<int>(std::floor(p.ylo)); e <= static_cast<int>(std::ceil(p.yhi)); ++e)
+        for (double m : {1.0, 2.0, 5.0}) {
+            const double v = m * std::pow(10.0, e);
+            if (std::log10(v) < p.ylo - 1e-9 || std::log10(v) > p.yhi + 1e-9 || (m != 1 && decades > 3)) continue;
+            doc.line(LEFT, p.y(v), RIGHT, p.y(v), Style{"none", m == 1 ? "#bbb" : "#e4e4e4", 1, ""});
+            doc.mono(LEFT - 8, p.y(v) + 4, fmt::format("{:g}", v), 13, "end");
+        }
     doc.rect(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP, Style{"none", "#222", 1.5, ""});
     doc.text((LEFT + RIGHT) / 2, BOTTOM + 58,
              "N pages touched, one line in each (logarithmic, base 2); under each N the memory N 4 KiB pages span",
              15, "middle");
-    doc.text(44, (TOP + BOTTOM) / 2, "ns per access (median)", 15, "middle",
+    doc.text(44, (TOP + BOTTOM) / 2, "ns per access (median, logarithmic)", 15, "middle",
              fmt::format(R"x(transform="rotate(-90 44 {:g})")x", (TOP + BOTTOM) / 2));
 }
 
