@@ -101,10 +101,10 @@ void setup_vmreal(CLI::App& app, Options& o) {
     app.add_flag("--populate", o.populate, "Fault the memory in when it is mapped (MAP_POPULATE)");
     app.add_flag("--mlock", o.mlock, "Lock the memory (mlock), so its frames cannot be swapped out");
     app.add_flag("--fork", o.fork,
-                 "After the touch, fork: print the pages as the parent saw them (parent:), as the child "
-                 "sees them (child:: the same frames, copy-on-write), after the child wrote every page "
-                 "(child-wrote:: new frames) and the parent's again (parent-now:); with --flags, pagemap's "
-                 "exclusive bit shows who shares");
+                 "After the touch, fork: print the pages as the parent saw them (lines 'parent:'), as the "
+                 "child sees them ('child:', the same frames, copy-on-write), after the child wrote every "
+                 "page ('child-wrote:', new frames) and the parent's again ('parent-now:'); with --flags, "
+                 "pagemap's exclusive bit shows who shares");
     app.add_flag("--reread", o.reread, "Read pagemap a second time at the end and report frames that moved");
     app.add_option("--allocator", o.allocator,
                    "4K blocks from: pool (a page allocator, memory = SIZE) or libc (posix_memalign, which "
