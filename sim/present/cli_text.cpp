@@ -47,10 +47,11 @@ std::string WrappingFormatter::make_help(const CLI::App* app, std::string name, 
             out += line + "\n";
             continue;
         }
-        // An option's line: its name, spaces to the column, then the description; the wrapped
-        // description stays under its column. Any other line keeps its own indent.
-        const bool two_columns = line.size() > col && line[col - 1] == ' ' && line[col] != ' ' &&
-                                 line.find_first_not_of(' ') < col;
+        // An option's line: indented by two, its name, spaces to the column, then the description;
+        // the wrapped description stays under its column. Any other line (the command's
+        // description, the footer) keeps its own indent, even where a space falls at the column.
+        const bool two_columns = line.size() > col && line.rfind("  ", 0) == 0 && line[2] != ' ' &&
+                                 line[col - 1] == ' ' && line[col] != ' ' && line.find_first_not_of(' ') < col;
         std::size_t indent = two_columns ? col : line.find_first_not_of(' ');
         if (indent == std::string::npos || indent > 40) indent = 2;
         out += wrap(line, TEXT_WIDTH, std::string(indent, ' ')) + "\n";

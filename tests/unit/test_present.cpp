@@ -97,3 +97,25 @@ TEST_CASE("did-you-mean suggests a close command or option and nothing for a far
     CHECK(closest("frobnicate", commands).empty());
     CHECK(closest("--levle", {"--levels", "--json", "--machine"}) == "--levels");
 }
+
+TEST_CASE("help: a long description wraps from column 0, an option's text under its column", "[cli]") {
+    // vmlab's description had a space at the options' column and a letter after it by chance,
+    // and was wrapped as if it were an option's text: lines 2-4 indented by 26 spaces.
+    CLI::App app{"vmlab: boots a real Linux kernel (Debian's) in one x86 paging mode under QEMU, "
+                 "with the kernel module ko5204 (/proc/pagetable), vmreal, vmsim and the lessons inside.",
+                 "vmlab"};
+    use_wrapping_help(app);
+    std::string mode;
+    app.add_option("--mode", mode, "The paging mode, and so the kernel: 2level (Debian's 686, 32-bit), pae "
+                                   "(686-pae), 4level (amd64), 5level (amd64 with LA57)");
+    const std::string help = app.help();
+    INFO(help);
+    CHECK(help.rfind("vmlab: boots a real Linux kernel (Debian's) in one x86 paging mode under QEMU,\nwith the "
+                     "kernel module",
+                     0) == 0);
+    std::istringstream lines(help);
+    for (std::string line; std::getline(lines, line);) {
+        CHECK(display_width(line) <= TEXT_WIDTH);
+        if (line.find("LA57") != std::string::npos) CHECK(line.rfind(std::string(26, ' '), 0) == 0);
+    }
+}
