@@ -28,6 +28,23 @@ const std::vector<TlbGeometry>& tlb_presets() {
             {"L2", TlbUse::Both, {{1536, 12, SIZES_4K | SIZES_LARGE}, {16, 4, SIZES_1G}}},
         };
         v.push_back(s);
+        // Zen 2 (AMD Family 17h models 30h+), as WikiChip transcribes AMD's Software Optimization
+        // Guide, and 7-cpu.com's Zen 2 page for the ITLBs; this machine's Zen 3 reports the same
+        // sizes through CPUID 0x80000005/6. L1 ITLB and DTLB: 64 entries, fully associative,
+        // every page size. L2 ITLB: 512 entries 8-way, L2 DTLB: 2048 entries, both for 4K and 2M.
+        // Simplified here: the L2 DTLB is skewed-associative over 12 ways (12 does not divide
+        // 2048), modelled as the 8 ways CPUID reports; a 1G page, which the L2s keep as 2M pieces,
+        // is held only by the L1s. See docs/tlb.md.
+        TlbGeometry z;
+        z.name = "zen2";
+        z.source = "AMD Software Optimization Guide for Family 17h Models 30h (via WikiChip), 7-cpu.com";
+        z.levels = {
+            {"L1i", TlbUse::Instruction, {{64, 0, SIZES_ALL}}},
+            {"L1d", TlbUse::Data, {{64, 0, SIZES_ALL}}},
+            {"L2i", TlbUse::Instruction, {{512, 8, SIZES_4K | SIZES_LARGE}}},
+            {"L2d", TlbUse::Data, {{2048, 8, SIZES_4K | SIZES_LARGE}}},
+        };
+        v.push_back(z);
         return v;
     }();
     return presets;

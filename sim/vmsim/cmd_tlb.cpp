@@ -419,7 +419,7 @@ void setup_tlb(CLI::App& app, Runner& run) {
                     "Map every page the trace touches with pages of this size: 4K, 2M (4M in 2-level) or 1G "
                     "(the default, with 4K and --levels 4, when no --machine or --levels is given)");
     cmd->add_option("--tlb", opt->tlb, "One unified LRU TLB: ENTRIES, fully associative, or ENTRIES:WAYS (default 64)");
-    cmd->add_option("--config", opt->config, "A named CPU (skylake; docs/tlb.md), or host: what this CPU's CPUID reports");
+    cmd->add_option("--config", opt->config, "A named CPU (skylake, zen2; docs/tlb.md), or host: what this CPU's CPUID reports");
     cmd->add_option("--psc", opt->psc, "Entries in each paging-structure cache, 0 for none (default 32, at most 65536)");
     cmd->add_option("--pge", opt->pge, "CR4.PGE at the start: 1 (G=1 entries survive CR3 writes) or 0 (default 1)")
         ->check(CLI::IsMember({0u, 1u}));

@@ -451,6 +451,29 @@ TEST_CASE("the Skylake preset builds and a 2 MB page misses L1d's 4K array but h
     CHECK(check_geometry(unified_tlb(10, 4)) != "");
 }
 
+TEST_CASE("the Zen 2 preset: 64 pages fit L1d, 2048 fit L2d, and a page the data side holds is fetched through L2i", "[tlb][presets]") {
+    const TlbGeometry* g = find_tlb_preset("zen2");
+    REQUIRE(g);
+    CHECK(check_geometry(*g).empty());
+    Fixture f(mode_4level());
+    map_pages(f, 2049);
+    Tlb t(f.m, *g);
+    // L1d is fully associative: 64 pages cycled miss once each, then hit L1d (level 1).
+    CHECK(cycle(t, 64, 3) == 64);
+    CHECK(t.stats().hits[1][SIZE_4K] == 128);
+    // 2048 consecutive pages fill the 256 sets of L2d's 8 ways exactly: after the first round
+    // every access misses L1d (its 64 entries cycle out) and hits L2d (level 3), none walks.
+    Tlb t2(f.m, *g);
+    CHECK(cycle(t2, 2048, 2) == 2048);
+    CHECK(t2.stats().hits[3][SIZE_4K] == 2048);
+    // One page more puts 9 pages in set 0: only those 9 miss L2d in each later round (LRU).
+    Tlb t3(f.m, *g);
+    CHECK(cycle(t3, 2049, 2) == 2049 + 9);
+    // Data and instructions have their own levels: a fetch of a page L1d holds walks, then L1i has it.
+    CHECK(t.access(BASE, FETCH).hit_level == -1);
+    CHECK(t.access(BASE, FETCH).hit_level == 0);
+}
+
 TEST_CASE("a geometry too large to build is refused, not allocated", "[tlb][presets]") {
     TlbGeometry g = unified_tlb(64, 0);
     g.psc_entries = 1u << 16;
