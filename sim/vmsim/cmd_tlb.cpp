@@ -332,6 +332,10 @@ int run_tlb(const TlbOptions& o) {
     if (!reader.error().empty()) throw InputError(reader.error());
     std::optional<TlbTimeline> timeline;
     if (!o.svg.empty()) timeline.emplace();
+    // Kept in registers for the loop (the checks cost 7 instructions an access read through m).
+    TlbTimeline* const drawn = timeline ? &*timeline : nullptr;
+    const bool note_events = drawn || o.verbose;  // the events other than accesses are drawn or printed
+    const std::uint64_t va_end = m.mode->canonical ? ~std::uint64_t{0} : m.mode->va_limit() - 1;  // last address
     const bool user = !o.supervisor;
     std::string out;
     auto at = [&](const std::string& why) { return InputError(fmt::format("{}:{}: {}", reader.name(), reader.line(), why)); };
@@ -345,7 +349,7 @@ int run_tlb(const TlbOptions& o) {
                                     : e.kind == EventKind::Write ? AccessType::Write : AccessType::Execute;
             // One access per 4 KB page the bytes touch (a lackey access may cross a page).
             const std::uint64_t last = e.a + e.size - 1;
-            if (!m.mode->canonical && last >= m.mode->va_limit()) throw at(beyond_32_bits(e.a, e.size, *m.mode));
+            if (last > va_end) throw at(beyond_32_bits(e.a, e.size, *m.mode));
             for (std::uint64_t va = e.a;; va = (va | 0xfff) + 1) {
                 const TlbResult r = [&] {
                     try {
@@ -355,13 +359,13 @@ int run_tlb(const TlbOptions& o) {
                     }
                 }();
                 if (o.verbose) out += render_tlb_access(*tlb, e, va, r);
-                if (timeline) timeline->access(r);
+                if (drawn) drawn->access(r);
                 if ((va | 0xfff) >= last || (va | 0xfff) == ~std::uint64_t{0}) break;
             }
             break;
         }
         case EventKind::Invlpg:
-            if (!m.mode->canonical && e.a >= m.mode->va_limit()) throw at(beyond_32_bits(e.a, 1, *m.mode));
+            if (e.a > va_end) throw at(beyond_32_bits(e.a, 1, *m.mode));
             tlb->invlpg(e.a);
             break;
         case EventKind::Cr3:
@@ -382,8 +386,8 @@ int run_tlb(const TlbOptions& o) {
             if (auto err = tlb->invpcid(e.c, static_cast<unsigned>(e.b), e.a); !err.empty()) throw at(err);
             break;
         }
-        if (e.kind != EventKind::Read && e.kind != EventKind::Write && e.kind != EventKind::Fetch) {
-            if (timeline) timeline->mark(e.kind == EventKind::Cr3 ? TlbTimeline::Mark::Cr3 : TlbTimeline::Mark::Other);
+        if (note_events && e.kind != EventKind::Read && e.kind != EventKind::Write && e.kind != EventKind::Fetch) {
+            if (drawn) drawn->mark(e.kind == EventKind::Cr3 ? TlbTimeline::Mark::Cr3 : TlbTimeline::Mark::Other);
             if (o.verbose) out += render_tlb_event(*tlb, e);
         }
         if (out.size() > (1u << 16)) {
