@@ -1,9 +1,10 @@
 // `vmsim tlb --svg`: hits and misses over the time of a replay, as a picture. A trace may be
 // gigabytes long, so the timeline keeps a bounded number of columns: when they are all used, each
 // two neighbours become one (each column then counts twice as many accesses), as a zoomed-out
-// view of the same replay. The picture stacks, in each column, the share of its accesses that
-// walked (a miss in every level) under the share that hit each level; the trace's other events
-// (MOV to CR3, INVLPG, ...) are ticks above the column they happened in.
+// view of the same replay. The picture (svg_tlb.cpp) draws, for each column, the share of its
+// accesses that walked (a miss in every level) and that a second level served, on a logarithmic
+// scale (a real program walks on a few accesses in ten thousand); the trace's other events (MOV
+// to CR3, INVLPG, ...) are marks above the column they happened in.
 #pragma once
 
 #include "tlb.hpp"
@@ -57,8 +58,8 @@ private:
     std::uint64_t width_ = 1;
 };
 
-// The picture: 1280x720, the columns stacked by outcome, the events above them, a legend and
-// the totals in words.
+// The picture: 1280x720, the walks and second-level hits per column, the events above them, a
+// legend and the totals in words.
 std::string svg_tlb_timeline(const Tlb& t, const TlbTimeline& timeline, const TlbRunInfo& info);
 
 }  // namespace vmtour
