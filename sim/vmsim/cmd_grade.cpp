@@ -211,6 +211,8 @@ void setup_grade(CLI::App& app, Runner& run) {
                 "pages, PSE-36, CR4.PSE=0), faults (rights, SMEP/SMAP, CR0.WP, NXE, reserved bits,\n"
                 "non-canonical). A walker that crashes, hangs or prints the wrong number of lines scores 0\n"
                 "for that stage and mode. Exit status: 0 all right, 1 some wrong, 2 bad input.");
+    finish_command(*cmd, "cp -r \"$(vmsim lesson dir)/lab-walker\" lab\n"
+                         "  vmsim grade --walker 'python3 lab/python/walker.py' --levels 2 --stage basic");
     cmd->callback([o, &run] { run = [o] { return run_grade(*o); }; });
 }
 

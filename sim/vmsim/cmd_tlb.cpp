@@ -401,6 +401,7 @@ void setup_tlb(CLI::App& app, Runner& run) {
     cmd->add_flag("--verbose,-v", opt->verbose, "One line per access: hit or miss, the level, the physical address");
     cmd->add_flag("--json", opt->json, "JSON output");
     cmd->add_flag("--parse-only", opt->parse_only, "Only read the trace (for measuring the model's cost)")->group("");
+    finish_command(*cmd, "printf 'r 0x1000\\nr 0x2000\\nr 0x1000\\n' | vmsim tlb - --verbose");
     cmd->callback([opt, &run] { run = [opt] { return run_tlb(*opt); }; });
 }
 
