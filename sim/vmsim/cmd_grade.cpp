@@ -206,11 +206,13 @@ void setup_grade(CLI::App& app, Runner& run) {
         ->check(CLI::Range(0.1, 600.0));
     cmd->add_option("--results", o->results,
                     "Folder for the machine files of the problems found (default grade-results)");
-    cmd->footer("The walker reads lines 'VA [r|w|x] [user|supervisor]' on stdin and prints one line for each:\n"
-                "0x<physical address>, 'pf 0x<error code>' or 'gp'. Stages: basic (4 KB pages), huge (large\n"
-                "pages, PSE-36, CR4.PSE=0), faults (rights, SMEP/SMAP, CR0.WP, NXE, reserved bits,\n"
-                "non-canonical). A walker that crashes, hangs or prints the wrong number of lines scores 0\n"
-                "for that stage and mode. Exit status: 0 all right, 1 some wrong, 2 bad input.");
+    cmd->footer("The walker reads lines 'VA [r|w|x] [user|supervisor]' on stdin and prints one\n"
+                "line for each: 0x<physical address>, 'pf 0x<error code>' or 'gp'. Stages: basic\n"
+                "(4 KB pages), huge (large pages, PSE-36, CR4.PSE=0), faults (rights, SMEP/SMAP,\n"
+                "CR0.WP, NXE, reserved bits, non-canonical). A walker that crashes, hangs or\n"
+                "prints the wrong number of lines scores 0 for that stage and mode. The lab:\n"
+                "lessons/lab-walker/README.md. Exit status: 0 all right, 1 some wrong, 2 bad\n"
+                "input.");
     finish_command(*cmd, "cp -r \"$(vmsim lesson dir)/lab-walker\" lab\n"
                          "  vmsim grade --walker 'python3 lab/python/walker.py' --levels 2 --stage basic");
     cmd->callback([o, &run] { run = [o] { return run_grade(*o); }; });

@@ -302,11 +302,11 @@ void setup_lesson(CLI::App& app, Runner& run) {
     check->add_option("--output-of", o->output_of,
                       "ID=FILE: check FILE as exercise ID's output instead of running it (e.g. output saved in a guest)");
     check->add_flag("--update", o->update, "Rewrite expected/ID.out of the 'exact' exercises from this run (review with git diff)");
-    check->footer("Each exercise: ok (the expected output), X (not; with the first difference), - not\n"
-                  "run here (and why: root, the kernel module). `vmsim` and `vmreal` in the commands are\n"
-                  "the ones next to this vmsim. Exit status: 0 all match, 1 some differ, 2 bad input,\n"
-                  "4 none differ but some did not run here (with --recorded, exercises whose recorded\n"
-                  "outputs pass do not count as not run).");
+    check->footer("Each exercise: ok (the expected output), X (not; with the first difference),\n"
+                  "- not run here (and why: root, the kernel module). `vmsim` and `vmreal` in the\n"
+                  "commands are the ones next to this vmsim. Exit status: 0 all match, 1 some\n"
+                  "differ, 2 bad input, 4 none differ but some did not run here (with --recorded,\n"
+                  "exercises whose recorded outputs pass do not count as not run).");
     cmd->footer("Lesson files and their format: lessons/README.md.");
     setup_lesson_do(*cmd, o, run);
     finish_command(*cmd, "vmsim lesson list");
