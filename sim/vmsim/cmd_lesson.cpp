@@ -289,10 +289,10 @@ void setup_lesson(CLI::App& app, Runner& run) {
                     VMTOUR_LESSONS_REL " from its folder, or BUILD/lessons in a build tree)");
     auto* list = cmd->add_subcommand("list", "The lessons in order, with what they need");
     auto* show = cmd->add_subcommand("show", "Print lesson N (its text and exercises)");
-    show->add_option("N", o->which, "Lesson number (1-9) or folder name")->required();
+    show->add_option("N", o->which, "Lesson number or folder name (vmsim lesson list), or lab for the walker lab")->required();
     auto* dir = cmd->add_subcommand("dir", "Print the lessons folder (to copy the lab's starter kit from, say)");
     auto* check = cmd->add_subcommand("check", "Run lesson N's exercises and compare each output with the expected one");
-    check->add_option("N", o->which, "Lesson number (1-9) or folder name")->required();
+    check->add_option("N", o->which, "Lesson number or folder name (vmsim lesson list)")->required();
     check->add_flag("--recorded", o->recorded,
                     "For exercises this machine cannot run (no root, no module), check the outputs recorded in the "
                     "real-kernel matrix instead (they still count as not run here)");
