@@ -266,9 +266,10 @@ int run_list(const LessonOptions& o) {
 int run_show(const LessonOptions& o) {
     if (o.which == "lab") {
         const fs::path readme = fs::path(lessons_dir(o)) / "lab-walker" / "README.md";
-        std::cout << read_file(readme);
-        std::cout << fmt::format("\n(from {}; grade your walker with: vmsim grade --walker CMD)\n",
-                                 readme.parent_path().string());
+        std::cout << render_markdown(read_file(readme), style());
+        std::cout << wrap(fmt::format("\n(from {}; grade your walker with: vmsim grade --walker CMD)",
+                                      readme.parent_path().string()))
+                  << "\n";
         return 0;
     }
     const Lesson l = pick(o);

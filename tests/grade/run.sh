@@ -100,7 +100,7 @@ kits() {
   "$vmsim" lesson list --dir "$root/lessons" > list.out 2>&1
   grep -A2 '^ 6 ' list.out | grep -q '^lab Write your own page walker' || { fail "kits: lab not after lesson 6"; cat list.out; }
   "$vmsim" lesson show lab --dir "$root/lessons" > show.out 2>&1
-  has show '^# Lab: write your own page walker$'
+  has show '^Lab: write your own page walker$'
   cp -r "$root/lessons/lab-walker" "$work/lab"
   make -s -C "$work/lab/c" > make.out 2>&1 || { fail "kits: the C kit does not build"; cat make.out; }
   grade kit-c 1 --walker "$work/lab/c/walker" --seeds 2
