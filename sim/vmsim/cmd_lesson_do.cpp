@@ -265,7 +265,7 @@ std::string progress_line(const Lesson& l) {
     const Progress p = load_progress();
     const auto it = p.results.find(l.slug);
     if (it == p.results.end() || it->second.empty()) return "";
-    std::size_t right = 0, later = 0, shown = 0, total = 0;
+    std::size_t right = 0, later = 0, shown = 0, seen = 0, total = 0;
     for (const Exercise& e : l.exercises) {
         const auto r = it->second.find(e.id);
         if (r == it->second.end()) continue;
@@ -273,12 +273,14 @@ std::string progress_line(const Lesson& l) {
         right += r->second == "right";
         later += r->second == "right-later";
         shown += r->second == "shown";
+        seen += r->second == "seen";  // nothing to answer: run, not graded
     }
     if (total == 0) return "";
     const std::string more =
         total == l.exercises.size() ? "" : fmt::format("; go on: vmsim lesson do {}", l.number);
-    return wrap(fmt::format("    you: {} of {} done ({} right at once, {} after tries, {} shown){}", total,
-                            l.exercises.size(), right, later, shown, more),
+    const std::string run = seen ? fmt::format(", {} only run", seen) : "";
+    return wrap(fmt::format("    you: {} of {} done ({} right at once, {} after tries, {} shown{}){}", total,
+                            l.exercises.size(), right, later, shown, run, more),
                 TEXT_WIDTH, "    ");
 }
 
