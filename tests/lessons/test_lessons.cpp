@@ -242,6 +242,13 @@ TEST_CASE("a learner's numbers: any base, hex without 0x when it has a letter, s
     CHECK(parse_learner_number("0xffffffffffffffff") == ~std::uint64_t{0});
     CHECK(parse_learner_number("0x10000000000000000") == std::nullopt);  // 65 bits
     CHECK(parse_learner_number("99999999999999999999") == std::nullopt);
+    // Powers, as the lessons write them: 2^32 / 2^12 = 2^20.
+    CHECK(parse_learner_number("2^20") == 1048576u);
+    CHECK(parse_learner_number("2^63") == std::uint64_t{1} << 63);
+    CHECK(parse_learner_number("2^64") == std::nullopt);
+    CHECK(parse_learner_number("1^99999999999") == 1u);
+    CHECK(parse_learner_number("2^") == std::nullopt);
+    CHECK(parse_learner_number("^3") == std::nullopt);
 }
 
 TEST_CASE("lesson answers: values in order, forgiving spacing and case, with a hint for the first wrong one", "[lessons][answer]") {
@@ -260,6 +267,13 @@ TEST_CASE("lesson answers: values in order, forgiving spacing and case, with a h
     CHECK(v.hint == "the first value is not right (100 read as decimal; write hex numbers with 0x)");
     CHECK(grade_lesson_answer(h, "256").right);
     CHECK(grade_lesson_answer(h, "oops").hint == "the first value is not right ('oops' is not a number)");
+    // A number as lesson 1 prints it, in groups of three digits: one value, not three.
+    const Exercise pages = one("exercise x\n run true\n check exit 0\n answer 1048576\n");
+    CHECK(grade_lesson_answer(pages, "1,048,576").right);
+    CHECK(grade_lesson_answer(pages, "2^20").right);
+    CHECK(grade_lesson_answer(pages, "1,048,575").hint == "the first value is not right");
+    CHECK(grade_lesson_answer(pages, "1,48,576").hint == "the answer has 1 value, you typed 3");
+    CHECK(grade_lesson_answer(e, "76,891,2750").right);  // as many values as asked: not a grouping
 }
 
 TEST_CASE("lesson answers: words with alternatives, sets in any order", "[lessons][answer]") {
