@@ -78,6 +78,8 @@ std::vector<Lesson> lessons(const LessonOptions& o) {
 Lesson pick(const LessonOptions& o) {
     for (Lesson& l : lessons(o))
         if (l.slug == o.which || std::to_string(l.number) == o.which || l.slug.substr(0, 2) == o.which) return std::move(l);
+    if (o.which == "lab")  // listed with the lessons, but graded by `vmsim grade`
+        throw InputError("the lab is graded by vmsim grade: read it with 'vmsim lesson show lab'");
     throw InputError(fmt::format("no lesson '{}' (see 'vmsim lesson list')", o.which));
 }
 

@@ -208,6 +208,11 @@ TEST_CASE("vmsim lesson: bad input is one line and exit 2", "[lessons][cli]") {
     CHECK(r.out == "vmsim: /nonexistent: no lessons directory there (give --dir DIR or set VMTOUR_LESSONS)\n");
     r = vmsim("lesson");
     CHECK(r.code == 2);
+    // The lab is in `lesson list` but has no exercises: where to go instead.
+    r = vmsim("lesson do lab" + dir);
+    CHECK(r.code == 2);
+    CHECK(r.out == "vmsim: the lab is graded by vmsim grade: read it with 'vmsim lesson show lab'\n");
+    CHECK(vmsim("lesson check lab" + dir).out == r.out);
 }
 
 TEST_CASE("the lessons: eleven, in order, each with at least three exercises", "[lessons]") {
