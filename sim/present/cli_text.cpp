@@ -3,6 +3,7 @@
 #include "text.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fmt/format.h>
 #include <sstream>
 
@@ -120,6 +121,26 @@ std::string unexpected_word(const std::string& what) {
     return first;
 }
 
+// CLI11 prints a range of floats as "0.100000 to 600.000000": "0.1 to 600".
+std::string without_trailing_zeros(const std::string& s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size();) {
+        const bool decimal_point = s[i] == '.' && i > 0 && std::isdigit(static_cast<unsigned char>(s[i - 1])) &&
+                                   i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1]));
+        if (!decimal_point) {
+            out += s[i++];
+            continue;
+        }
+        std::size_t end = i + 1;
+        while (end < s.size() && std::isdigit(static_cast<unsigned char>(s[end]))) ++end;
+        std::string fraction = s.substr(i + 1, end - i - 1);
+        while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+        if (!fraction.empty()) out += "." + fraction;
+        i = end;
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string parse_error_text(const CLI::App& app, const CLI::ParseError& e, std::string_view program) {
@@ -161,7 +182,7 @@ std::string parse_error_text(const CLI::App& app, const CLI::ParseError& e, std:
         else
             what = replace(what, " = ", ": not a number: ");
     } else if (dynamic_cast<const CLI::ValidationError*>(&e)) {
-        what = replace(replace(what, "Value ", ""), " not in range ", " is not in the range ");
+        what = without_trailing_zeros(replace(replace(what, "Value ", ""), " not in range ", " is not in the range "));
     } else if (dynamic_cast<const CLI::ExcludesError*>(&e)) {
         what = replace(what, " excludes ", " and ") + " cannot be used together";
     }
