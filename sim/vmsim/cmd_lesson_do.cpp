@@ -223,6 +223,12 @@ int run_do(const LessonOptions& o) {
             std::cout << "\n" << render_markdown(sec, style());
             if (!s.pause()) return stop("the text");
         }
+    } else if (at == n) {
+        std::cout << wrap(fmt::format("\nAll {} exercises done before ('vmsim lesson show {}' for the text, --again to "
+                                      "start over).",
+                                      n, l.number),
+                          TEXT_WIDTH)
+                  << "\n";
     } else {
         std::cout << wrap(fmt::format("\n{} of {} exercises done before; going on from exercise {} ('vmsim lesson "
                                       "show {}' for the text, --again to start over).",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tests of `vmsim lesson do N`, a lesson as a session. Usage: do.sh BUILD_DIR [CASE...]
 #   piped    lesson 1 from a pipe: right, wrong then right (a decimal for a hex value), 'show';
-#            the progress file and `lesson list` show it
+#            the progress file and `lesson list` show it; run again, it has nothing to go on from
 #   resume   input ends mid-lesson: exit 1, progress kept; the next run goes on from there
 #   seen     `lesson list` counts the exercises with nothing to answer among those done
 #   module   lesson 8's module exercise where there is no module: graded, then the output
@@ -64,6 +64,10 @@ piped() {
   XDG_STATE_HOME="$work/piped" "$vmsim" lesson list --dir "$src/lessons" > "$work/list.out" 2>&1
   has "$work/list.out" '^    you: 4 of 4 done \(2 right at once, 1 after tries, 1 shown\)$'
   hasnt "$work/list.out" 'you: .* lesson do 2'
+  # Again, with every exercise done: nothing to go on from.
+  do_lesson piped 1 < /dev/null > "$work/again.out" 2>&1
+  has "$work/again.out" '^All 4 exercises done before \(.vmsim lesson show 1. for the text, --again to'
+  hasnt "$work/again.out" 'going on from exercise 5'
 }
 
 resume() {
