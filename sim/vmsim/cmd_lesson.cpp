@@ -176,9 +176,14 @@ Status check_exercise(const LessonOptions& o, const Lesson& l, const Exercise& e
         return read_file(expected_file);
     };
     const std::string head = fmt::format("{:<{}} ", e.id, t.id_width);
+    // "  MARK ID  what": a longer line goes on under `what` (80 columns).
+    const auto line = [&](std::string_view mark, const std::string& what) {
+        std::cout << wrap(fmt::format("  {} {}{}", mark, head, what), TEXT_WIDTH, std::string(t.id_width + 5, ' '))
+                  << "\n";
+    };
     if (auto it = given.find(e.id); it != given.end()) {
         const CheckResult r = check_output(e, read_file(it->second), std::nullopt, expected());
-        std::cout << fmt::format("  {} {}output of {} (not run here)\n", r.ok ? style().check() : style().cross(), head, it->second);
+        line(r.ok ? style().check() : style().cross(), fmt::format("output of {} (not run here)", it->second));
         if (!r.ok) print_failure(r.why, e, l);
         return r.ok ? Status::Match : Status::Differ;
     }
@@ -186,20 +191,22 @@ Status check_exercise(const LessonOptions& o, const Lesson& l, const Exercise& e
         bool all_ok = true;
         for (const LabOutput& run : it->second) {
             const CheckResult r = check_output(e, run.output, run.status, expected());
-            std::cout << fmt::format("  {} {}in the lab's {} guest: {}\n", r.ok ? style().check() : style().cross(), head,
-                                     run.mode, e.run);
+            line(r.ok ? style().check() : style().cross(), fmt::format("in the lab's {} guest: {}", run.mode, e.run));
             if (!r.ok) print_failure(r.why, e, l);
             all_ok &= r.ok;
         }
         return all_ok ? Status::Match : Status::Differ;
     }
     if (const std::string need = missing_need(e, l); !need.empty()) {
-        std::cout << fmt::format("  - {}NOT RUN: {}\n", head, need);
+        line("-", "NOT RUN: " + need);
         if (!o.recorded || e.recorded.empty()) return Status::NotRun;
         bool all_ok = true;
         for (const Recorded& rec : e.recorded) {
             const CheckResult r = check_output(e, read_file(fs::path(l.dir) / rec.file), std::nullopt, expected());
-            std::cout << fmt::format("  {} {:<{}} recorded in the matrix's {} guest: {}\n", r.ok ? style().check() : style().cross(), "", t.id_width, rec.label, rec.file);
+            std::cout << wrap(fmt::format("  {} {:<{}} recorded in the matrix's {} guest: {}", r.ok ? style().check() : style().cross(),
+                                          "", t.id_width, rec.label, rec.file),
+                              TEXT_WIDTH, std::string(t.id_width + 5, ' '))
+                      << "\n";
             if (!r.ok) print_failure(r.why, e, l);
             all_ok &= r.ok;
             ++t.recorded_files;
@@ -212,7 +219,7 @@ Status check_exercise(const LessonOptions& o, const Lesson& l, const Exercise& e
         std::ofstream(expected_file, std::ios::binary) << exact_text(ran.output, ran.status);
     }
     const CheckResult r = check_output(e, ran.output, ran.status, expected());
-    std::cout << fmt::format("  {} {}{}\n", r.ok ? style().check() : style().cross(), head, e.run);
+    line(r.ok ? style().check() : style().cross(), e.run);
     if (!r.ok) print_failure(r.why, e, l);
     return r.ok ? Status::Match : Status::Differ;
 }
@@ -229,16 +236,18 @@ int run_check(const LessonOptions& o) {
             throw InputError(fmt::format("lesson {} has no exercise '{}'", l.number, id));
         given[id] = spec.substr(eq + 1);
     }
-    std::cout << fmt::format("lesson {}: {} ({})\n", l.number, l.title, l.dir);
+    std::cout << wrap(fmt::format("lesson {}: {} ({})", l.number, l.title, l.dir), TEXT_WIDTH, "  ") << "\n";
     Tally t;
     for (const Exercise& e : l.exercises) t.id_width = std::max(t.id_width, e.id.size());
     if (o.lab) t.lab = run_lab_exercises(l);
     for (const Exercise& e : l.exercises) ++t.n[check_exercise(o, l, e, given, t)];
-    std::cout << fmt::format("lesson {}: {} match, {} differ, {} not run here", l.number, t.n[Status::Match],
-                             t.n[Status::Differ], t.n[Status::NotRun] + t.n[Status::Recorded]);
+    std::string summary = fmt::format("lesson {}: {} match, {} differ, {} not run here", l.number, t.n[Status::Match],
+                                      t.n[Status::Differ], t.n[Status::NotRun] + t.n[Status::Recorded]);
     if (t.n[Status::Recorded])
-        std::cout << fmt::format(" ({} of them checked on {} outputs recorded in the matrix)", t.n[Status::Recorded], t.recorded_files);
-    std::cout << (o.update ? "; expected outputs rewritten: review them with git diff lessons\n" : "\n");
+        summary += fmt::format(" ({} of them checked on {} outputs recorded in the matrix)", t.n[Status::Recorded],
+                               t.recorded_files);
+    if (o.update) summary += "; expected outputs rewritten: review them with git diff lessons";
+    std::cout << wrap(summary) << "\n";
     if (t.n[Status::Differ]) return EXIT_FAULT;
     return t.n[Status::NotRun] ? EXIT_NOT_RUN : 0;
 }
