@@ -3,6 +3,7 @@
 #   piped    lesson 1 from a pipe: right, wrong then right (a decimal for a hex value), 'show';
 #            the progress file and `lesson list` show it; run again, it has nothing to go on from
 #   resume   input ends mid-lesson: exit 1, progress kept; the next run goes on from there
+#   keys     arrow keys typed before an answer are left out of it (and not printed back)
 #   seen     `lesson list` counts the exercises with nothing to answer among those done
 #   module   lesson 8's module exercise where there is no module: graded, then the output
 #            recorded in the matrix instead of a run
@@ -86,6 +87,17 @@ resume() {
   has "$work/list.out" '^    you: 2 of 4 done \(2 right at once, 0 after tries, 0 shown\); go on: vmsim$'
 }
 
+keys() {
+  # Arrow keys pressed before an answer (a shell's habit) reach vmsim as escape sequences in the
+  # line: they are not part of the answer, and are not printed back to move the cursor about.
+  printf '\n\033[A\033[A0x1337b 0xabe\nq\033[D\033[Cuit\n' > "$work/in"
+  do_lesson keys 1 < "$work/in" > "$work/keys.out" 2>&1
+  has "$work/keys.out" '^answer \(page number, offset\)> 0x1337b 0xabe$'
+  has "$work/keys.out" '^  right$'
+  has "$work/keys.out" '^stopped at exercise 2 of 4'
+  hasnt "$work/keys.out" $'\033'
+}
+
 seen() {
   # Exercises with nothing to answer (lesson 10's CPUID one) count in `lesson list` too, so that
   # the parts add up to the number done.
@@ -166,7 +178,7 @@ widths() {
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(piped resume seen module sigint widths tmux)
+[ ${#cases[@]} -gt 0 ] || cases=(piped resume keys seen module sigint widths tmux)
 for c in "${cases[@]}"; do
   if [ "$c" = tmux ]; then tmux_case; else "$c"; fi
 done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tests of `vmsim quiz --ask`, the interactive quiz. Usage: ask.sh BUILD_DIR [CASE...]
 #   piped   a whole session from a pipe: hints, a wrong answer with its hint, right answers, 'show'
+#   keys    arrow keys typed before an answer are left out of it
 #   eof     input ends mid-quiz: a summary line (within 80 columns), exit 1, no hang
 #   sigint  Ctrl-C (SIGINT) while waiting for an answer: a summary line (80 columns), exit 130
 #   reserved  a reserved-bit question (--faults): the slips' hints, then right
@@ -42,6 +43,15 @@ piped() {
   has "$work/piped.out" '^  right$'
   has "$work/piped.out" '^answer  0xeb85f8913 \(a 4K page\)$'
   has "$work/piped.out" '^score: 1 of 3 right at the first try, 1 after more tries, 1 shown$'
+}
+
+keys() {
+  # Arrow keys typed before an answer: escape sequences in the line, not part of the answer.
+  mapfile -t right < <(answers)
+  printf '\033[A%s\n\033[Dquit\n' "${right[0]}" | "$vmsim" "${quiz[@]}" --ask > "$work/keys.out" 2>&1
+  has "$work/keys.out" '^  right$'
+  has "$work/keys.out" '^stopped at question 2 of 3'
+  grep -q $'\033' "$work/keys.out" && fail "keys.out: an escape sequence printed back"
 }
 
 eof() {
@@ -129,7 +139,7 @@ kinds() {
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(piped eof sigint reserved kinds tmux)
+[ ${#cases[@]} -gt 0 ] || cases=(piped keys eof sigint reserved kinds tmux)
 for c in "${cases[@]}"; do
   if [ "$c" = tmux ]; then tmux_case; else "$c"; fi
 done
