@@ -70,9 +70,11 @@ std::vector<std::string> lines_of(const std::string& text) {
     return out;
 }
 
+// The first line of what the walker printed, shortened, and with control characters escaped
+// (quote): a walker's colours or stray bytes must not reach the learner's terminal as they are.
 std::string first_line(const std::string& s) {
     const std::string line = s.substr(0, s.find('\n'));
-    return line.size() > 70 ? line.substr(0, 67) + "..." : line;
+    return line.size() > 70 ? quote(line.substr(0, 67)) + "..." : quote(line);
 }
 
 // Keeps the machine (and the input) of a stage's first problem in the results folder.

@@ -85,6 +85,13 @@ misbehave() {
   has crash 'killed by signal 11 \(Segmentation fault\)'
   grade garbage 1 --walker "$ref --bug garbage" --levels 3 --stage faults --seeds 2
   has garbage "the walker printed 'the answer is 0x[0-9a-f]+' on line 1: expected 0xADDRESS"
+  # Control characters a walker prints (colour for debugging, say) are shown escaped, not sent
+  # to the learner's terminal.
+  printf '#!/bin/sh\nwhile read -r l; do printf "\\033[31mred\\377\\n"; done\n' > "$work/escapes.sh"
+  chmod +x "$work/escapes.sh"
+  grade escapes 1 --walker "$work/escapes.sh" --levels 2 --stage basic --seeds 1
+  has escapes "the walker printed '\\\\x1b\\[31mred\\\\xff' on line 1"
+  ! grep -q $'\033' escapes.out || fail "escapes: an escape sequence reached the output"
   grade too-few 1 --walker "$ref --bug too-few" --levels 5 --stage basic --seeds 2
   has too-few 'the walker printed [0-9]+ lines for [0-9]+ questions'
   grade missing 1 --walker "$work/no-such-walker" --levels 2 --stage basic --seeds 1
