@@ -1,5 +1,7 @@
 #include "lesson_answer.hpp"
 
+#include "parse.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <fmt/format.h>
@@ -114,7 +116,7 @@ std::string value_hint(const Expected& want, const std::string& typed) {
     for (const std::string& alt : want.alternatives) {
         const auto n = parse_learner_number(alt, false);
         if (!n) continue;
-        if (!parse_learner_number(typed)) return fmt::format("'{}' is not a number", typed);
+        if (!parse_learner_number(typed)) return fmt::format("'{}' is not a number", quote(typed));
         const auto as_hex = digits(typed, 16);
         if (as_hex && as_hex == n) return fmt::format("{} read as decimal; write hex numbers with 0x", typed);
         return "";
@@ -266,7 +268,7 @@ LessonVerdict grade_lesson_answer(const Exercise& e, std::string_view typed_text
         for (const std::string& t : typed) {
             std::size_t k = 0;
             while (k < n && (used[k] || !matches(want[k], t))) ++k;
-            if (k == n) return {false, fmt::format("{} is not one of them", t)};
+            if (k == n) return {false, fmt::format("{} is not one of them", quote(t))};
             used[k] = true;
         }
         return {true, ""};

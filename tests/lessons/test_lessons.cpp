@@ -289,6 +289,7 @@ TEST_CASE("lesson answers: values in order, forgiving spacing and case, with a h
     CHECK(v.hint == "the first value is not right (100 read as decimal; write hex numbers with 0x)");
     CHECK(grade_lesson_answer(h, "256").right);
     CHECK(grade_lesson_answer(h, "oops").hint == "the first value is not right ('oops' is not a number)");
+    CHECK(grade_lesson_answer(h, "\xff\xfe").hint == "the first value is not right ('\\xff\\xfe' is not a number)");
     // A number as lesson 1 prints it, in groups of three digits: one value, not three.
     const Exercise pages = one("exercise x\n run true\n check exit 0\n answer 1048576\n");
     CHECK(grade_lesson_answer(pages, "1,048,576").right);
