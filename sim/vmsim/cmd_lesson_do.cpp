@@ -243,7 +243,11 @@ int run_do(const LessonOptions& o) {
         const End end = s.ask(e, i);
         if (end == End::Stopped) return stop(fmt::format("exercise {} of {}", i + 1, n).c_str());
         done[e.id] = result_word(end);
-        if (const std::string err = save_progress(progress); !err.empty())
+        // Read again before writing: another session (another lesson, in another terminal) may
+        // have written its progress since this one started; only this lesson's is replaced.
+        Progress now = load_progress();
+        now.results[l.slug] = done;
+        if (const std::string err = save_progress(now); !err.empty())
             std::cerr << "vmsim: progress not kept: " << err << "\n";
     }
     std::size_t right = 0, shown = 0;

@@ -4,6 +4,7 @@
 #            the progress file and `lesson list` show it; run again, it has nothing to go on from
 #   resume   input ends mid-lesson: exit 1, progress kept; the next run goes on from there
 #   keys     arrow keys typed before an answer are left out of it (and not printed back)
+#   two      two sessions at once, lessons 1 and 2: the progress file keeps both
 #   seen     `lesson list` counts the exercises with nothing to answer among those done
 #   module   lesson 8's module exercise where there is no module: graded, then the output
 #            recorded in the matrix instead of a run
@@ -98,6 +99,23 @@ keys() {
   hasnt "$work/keys.out" $'\033'
 }
 
+two() {
+  # Two sessions at once (lesson 1 in one terminal, lesson 2 in another): each keeps the other's
+  # progress when it writes its own.
+  mkfifo "$work/two.fifo"
+  do_lesson two 1 < "$work/two.fifo" > "$work/two1.out" 2>&1 &
+  local pid=$!
+  exec 3> "$work/two.fifo"
+  printf '\n' >&3
+  for _ in $(seq 50); do grep -q '^exercise 1 of 4' "$work/two1.out" 2> /dev/null && break; sleep 0.1; done
+  yes show | head -30 | do_lesson two 2 > "$work/two2.out" 2>&1
+  printf '0x1337b 0xabe\nquit\n' >&3
+  exec 3>&-
+  wait "$pid"
+  has "$work/two/vmtour/lessons" '^01-pages-and-offsets page-and-offset-by-hand right$'
+  has "$work/two/vmtour/lessons" '^02-the-flat-page-table '
+}
+
 seen() {
   # Exercises with nothing to answer (lesson 10's CPUID one) count in `lesson list` too, so that
   # the parts add up to the number done.
@@ -178,7 +196,7 @@ widths() {
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(piped resume keys seen module sigint widths tmux)
+[ ${#cases[@]} -gt 0 ] || cases=(piped resume keys two seen module sigint widths tmux)
 for c in "${cases[@]}"; do
   if [ "$c" = tmux ]; then tmux_case; else "$c"; fi
 done
