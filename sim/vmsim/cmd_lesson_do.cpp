@@ -243,6 +243,7 @@ int run_do(const LessonOptions& o) {
         const End end = s.ask(e, i);
         if (end == End::Stopped) return stop(fmt::format("exercise {} of {}", i + 1, n).c_str());
         done[e.id] = result_word(end);
+        if (progress.path.empty()) continue;  // no HOME: said once, at the start
         // Read again before writing: another session (another lesson, in another terminal) may
         // have written its progress since this one started; only this lesson's is replaced.
         Progress now = load_progress();

@@ -4,6 +4,7 @@
 #            the progress file and `lesson list` show it; run again, it has nothing to go on from
 #   resume   input ends mid-lesson: exit 1, progress kept; the next run goes on from there
 #   keys     arrow keys typed before an answer are left out of it (and not printed back)
+#   nohome   no HOME: said once at the start, not after every exercise
 #   two      two sessions at once, lessons 1 and 2: the progress file keeps both
 #   seen     `lesson list` counts the exercises with nothing to answer among those done
 #   module   lesson 8's module exercise where there is no module: graded, then the output
@@ -97,6 +98,15 @@ keys() {
   has "$work/keys.out" '^  right$'
   has "$work/keys.out" '^stopped at exercise 2 of 4'
   hasnt "$work/keys.out" $'\033'
+}
+
+nohome() {
+  # Without HOME (nor XDG_STATE_HOME) the session says once that it keeps no progress, and goes on.
+  printf '%s\n' '' '0x1337b 0xabe' '0x4c 0x37b 0xabe' quit |
+    env -u HOME -u XDG_STATE_HOME "$vmsim" lesson do 1 --dir "$src/lessons" > "$work/nohome.out" 2>&1
+  has "$work/nohome.out" 'your progress is kept \(nowhere: no HOME\)'
+  has "$work/nohome.out" '^stopped at exercise 3 of 4'
+  hasnt "$work/nohome.out" 'progress not kept'
 }
 
 two() {
@@ -196,7 +206,7 @@ widths() {
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(piped resume keys two seen module sigint widths tmux)
+[ ${#cases[@]} -gt 0 ] || cases=(piped resume keys nohome two seen module sigint widths tmux)
 for c in "${cases[@]}"; do
   if [ "$c" = tmux ]; then tmux_case; else "$c"; fi
 done
