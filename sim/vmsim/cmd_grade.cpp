@@ -35,6 +35,7 @@ struct StageResult {
     std::size_t asked = 0, right = 0;
     std::string failure;  // the walker misbehaved: the stage scores 0
     std::string detail;   // the first mismatch or the failure, to print after the table
+    bool cannot_start = false;  // its first run exited 127: the command was not found or not runnable
 };
 
 void write_file(const fs::path& p, const std::string& text) {
@@ -108,6 +109,8 @@ StageResult grade_stage(const GradeCliOptions& o, Stage stage, const PagingMode&
         };
         if (run.status != WalkerRun::Status::Exited || run.code != 0) {
             fail(describe_run(run, o.timeout));
+            // 127: our exec's "cannot run" or the shell's "not found" (POSIX, 2.8.2).
+            r.cannot_start = &c == &cases.front() && run.status == WalkerRun::Status::Exited && run.code == 127;
             break;
         }
         std::vector<std::string> lines = lines_of(run.out);
@@ -175,8 +178,10 @@ int run_grade(const GradeCliOptions& o) {
     std::cout << fmt::format("  {:<7} {:<7} {:>13}\n", "stage", "mode", "score");
     std::size_t asked = 0, right = 0;
     std::string details;
+    bool stop = false, first = true;
     for (Stage s : stages)
         for (const PagingMode* m : modes) {
+            if (stop) break;
             const StageResult r = grade_stage(o, s, *m, work);
             const std::size_t got = r.failure.empty() ? r.right : 0;
             asked += r.asked;
@@ -185,6 +190,10 @@ int run_grade(const GradeCliOptions& o) {
             std::cout << fmt::format("  {:<7} {:<7} {:>6}/{:<6} {}\n", stage_name(s), m->key, got, r.asked, verdict)
                       << std::flush;
             if (!r.detail.empty()) details += "\n" + r.detail;
+            // A walker that cannot be started fails every stage the same way: said once.
+            stop = r.cannot_start && first && (stages.size() > 1 || modes.size() > 1);
+            first = false;
+            if (stop) std::cout << "  (the other stages and modes not run: the walker cannot be started)\n";
         }
     fs::remove_all(work, ec);
     std::cout << details;

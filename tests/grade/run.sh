@@ -97,6 +97,12 @@ misbehave() {
   grade missing 1 --walker "$work/no-such-walker" --levels 2 --stage basic --seeds 1
   has missing 'the walker exited with status 127'
   has missing "its stderr: cannot run '.*no-such-walker'"
+  # In every stage and mode: said once, not once for each of the twelve.
+  grade missing-all 1 --walker "$work/no-such-walker" --seeds 1
+  [ "$(grep -c 'its stderr:' missing-all.out)" -eq 1 ] || fail "missing-all: the reason more than once"
+  has missing-all '^  \(the other stages and modes not run: the walker cannot be started\)$'
+  grade sh-missing 1 --walker "no-such-interpreter walker.py" --levels 4 --seeds 1
+  [ "$(grep -c 'its stderr:' sh-missing.out)" -eq 1 ] || fail "sh-missing: the reason more than once"
   grade slow-start 0 --walker "$ref --bug slow-start" --levels 2 --stage basic --seeds 2
   grade bad-stage 2 --walker "$ref" --stage everything
   has bad-stage '^vmsim: --stage must be basic, huge, faults or all'
