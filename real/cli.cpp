@@ -52,7 +52,7 @@ physical addresses (no CAP_SYS_ADMIN).
 Examples:
   sudo vmreal -b 4K -m 64M -o out_4k.txt
   sudo vmreal -b 1G -m 64M --thp on --flags
-  sudo vmreal -b 1G -m 16M --touch read --flags     # the zero page (the huge one with THP)
+  sudo vmreal -b 1G -m 16M --touch read --flags  # zero page (huge with THP)
   sudo vmreal -b 1G -m 8M --thp on -o pages.txt --snapshot pages.machine
   vmsim check pages.machine
   sudo vmreal --kernel vmalloc --snapshot vmalloc.machine)";

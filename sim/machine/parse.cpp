@@ -131,7 +131,8 @@ Parsed<std::string> read_input(const std::string& path, std::string_view what, s
     }
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        out.error = fmt::format("{}: is a directory, not a {}", shown, what);
+        const bool vowel = !what.empty() && std::string_view("aeiou").find(what.front()) != std::string_view::npos;
+        out.error = fmt::format("{}: is a directory, not {} {}", shown, vowel ? "an" : "a", what);
     } else {
         // Read in pieces up to one byte past the limit: /dev/zero or a pipe that never ends is
         // refused after `limit` bytes instead of growing without bound.

@@ -14,7 +14,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 // The candidate closest to `word` when it is close enough to be a typo, else "".
 std::string closest(std::string_view word, const std::vector<std::string>& candidates);
 
-// CLI11's help, with every line wrapped to 80 columns (descriptions under their column).
+// CLI11's help, with every line wrapped to 80 columns (descriptions under their column), but
+// the footer, which is kept as written.
 class WrappingFormatter : public CLI::Formatter {
 public:
     WrappingFormatter() { column_width(26); }

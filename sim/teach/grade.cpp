@@ -214,7 +214,7 @@ Parsed<Answer> parse_answer(std::string_view text) {
     if (s.starts_with('#')) s.remove_prefix(1);
     if (s == "gp") return {Answer{AnswerKind::GeneralProtection, 0, 0}, ""};
     auto bad = [&] {
-        return Parsed<Answer>{{}, fmt::format("expected 0xADDRESS, 'pf 0xCODE' or 'gp', not '{}'", trim(text))};
+        return Parsed<Answer>{{}, fmt::format("expected 0xADDRESS, 'pf 0xCODE' or 'gp', not '{}'", quote(trim(text)))};
     };
     if (s.starts_with("pf")) {
         const std::string_view code = trim(s.substr(2));

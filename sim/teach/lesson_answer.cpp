@@ -1,5 +1,7 @@
 #include "lesson_answer.hpp"
 
+#include "parse.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <fmt/format.h>
@@ -50,6 +52,37 @@ std::optional<std::uint64_t> digits(std::string_view s, unsigned base) {
     return v;
 }
 
+// "2^20", as the lessons write powers: decimal base and exponent, nullopt past 64 bits.
+std::optional<std::uint64_t> power(std::string_view base, std::string_view exponent) {
+    const auto b = digits(base, 10), e = digits(exponent, 10);
+    if (!b || !e) return std::nullopt;
+    if (*b <= 1) return *e == 0 ? 1 : *b;
+    std::uint64_t v = 1;
+    for (std::uint64_t i = 0; i < *e; ++i) {
+        if (v > ~std::uint64_t{0} / *b) return std::nullopt;
+        v *= *b;
+    }
+    return v;
+}
+
+// "1,048,576" as one number (lesson 1 prints it so): each space-separated word that is digits
+// in groups of three after the first, with its commas taken out.
+std::string without_digit_groups(std::string_view text) {
+    static const std::regex grouped("[0-9]{1,3}(,[0-9]{3})+");
+    std::string out, word;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+        const char c = i < text.size() ? text[i] : ' ';
+        if (c != ' ' && c != '\t') {
+            word += c;
+            continue;
+        }
+        if (std::regex_match(word, grouped)) std::erase(word, ',');
+        out += word + c;
+        word.clear();
+    }
+    return out;
+}
+
 struct Expected {
     std::vector<std::string> alternatives;  // as written, split on '|'
 };
@@ -83,7 +116,7 @@ std::string value_hint(const Expected& want, const std::string& typed) {
     for (const std::string& alt : want.alternatives) {
         const auto n = parse_learner_number(alt, false);
         if (!n) continue;
-        if (!parse_learner_number(typed)) return fmt::format("'{}' is not a number", typed);
+        if (!parse_learner_number(typed)) return fmt::format("'{}' is not a number", quote(typed));
         const auto as_hex = digits(typed, 16);
         if (as_hex && as_hex == n) return fmt::format("{} read as decimal; write hex numbers with 0x", typed);
         return "";
@@ -171,6 +204,8 @@ std::optional<std::uint64_t> parse_learner_number(std::string_view text, bool he
     for (char c : text)
         if (c != '_') s += c;
     if (s.empty()) return std::nullopt;
+    if (const std::size_t caret = s.find('^'); caret != std::string::npos)
+        return power(std::string_view(s).substr(0, caret), std::string_view(s).substr(caret + 1));
     // The digits, then an optional size suffix (letters after the last digit).
     std::size_t end = s.size();
     unsigned base = 10;
@@ -216,10 +251,14 @@ std::vector<std::string> answer_values(std::string_view text) {
 }
 
 LessonVerdict grade_lesson_answer(const Exercise& e, std::string_view typed_text) {
-    const std::vector<std::string> typed = answer_values(typed_text);
     std::vector<Expected> want;
     for (const std::string& t : e.answer) want.push_back(expected_value(t));
     const std::size_t n = want.size();
+    std::vector<std::string> typed = answer_values(typed_text);
+    // Commas separate values; only when that gives too many is "1,048,576" read as one number.
+    if (typed.size() > n) {
+        if (auto joined = answer_values(without_digit_groups(typed_text)); joined.size() == n) typed = std::move(joined);
+    }
     auto plural = [](std::size_t k) { return fmt::format("{} value{}", k, k == 1 ? "" : "s"); };
     if (typed.size() != n)
         return {false, fmt::format("the answer has {}, you typed {}{}", plural(n), typed.size(),
@@ -229,7 +268,7 @@ LessonVerdict grade_lesson_answer(const Exercise& e, std::string_view typed_text
         for (const std::string& t : typed) {
             std::size_t k = 0;
             while (k < n && (used[k] || !matches(want[k], t))) ++k;
-            if (k == n) return {false, fmt::format("{} is not one of them", t)};
+            if (k == n) return {false, fmt::format("{} is not one of them", quote(t))};
             used[k] = true;
         }
         return {true, ""};

@@ -5,7 +5,8 @@
 // or a word:
 //   - numbers in any base the learner writes: 0x1f, 0b101, 0o17, 31, 1_000; a hex number without
 //     0x is read as hex when it has a letter a-f (37b); a size suffix multiplies by 1024s (4K,
-//     2M, 2MiB, 1GB: binary units, as the tools print them);
+//     2M, 2MiB, 1GB: binary units, as the tools print them); a power 2^20; digits grouped by
+//     commas (1,048,576) when reading the commas as separators gives too many values;
 //   - words in any case, a leading '#' or trailing '.' forgiven (#PF = pf), with alternatives
 //     written a|b in the exercise (yes|y).
 // `answer` values are judged in order, `answer-set` values in any order.

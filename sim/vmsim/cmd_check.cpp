@@ -95,7 +95,7 @@ void setup_check(CLI::App& app, Runner& run) {
     cmd->add_option("file", o->file, "Machine file (for example a kernel module snapshot)")->required();
     cmd->add_flag("--json", o->json, "Print JSON");
     cmd->footer("Exit status: 0 every expectation agrees, 1 some disagree, 2 bad input.");
-    finish_command(*cmd, "vmsim check lessons/09-capstone-simulator-meets-kernel/recorded/pae/direct.machine");
+    finish_command(*cmd, "vmsim check \"$(vmsim lesson dir)\"/09-*/recorded/pae/direct.machine");
     cmd->callback([o, &run] { run = [o] { return run_check(*o); }; });
 }
 

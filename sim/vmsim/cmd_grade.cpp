@@ -35,6 +35,7 @@ struct StageResult {
     std::size_t asked = 0, right = 0;
     std::string failure;  // the walker misbehaved: the stage scores 0
     std::string detail;   // the first mismatch or the failure, to print after the table
+    bool cannot_start = false;  // its first run exited 127: the command was not found or not runnable
 };
 
 void write_file(const fs::path& p, const std::string& text) {
@@ -70,9 +71,11 @@ std::vector<std::string> lines_of(const std::string& text) {
     return out;
 }
 
+// The first line of what the walker printed, shortened, and with control characters escaped
+// (quote): a walker's colours or stray bytes must not reach the learner's terminal as they are.
 std::string first_line(const std::string& s) {
     const std::string line = s.substr(0, s.find('\n'));
-    return line.size() > 70 ? line.substr(0, 67) + "..." : line;
+    return line.size() > 70 ? quote(line.substr(0, 67)) + "..." : quote(line);
 }
 
 // Keeps the machine (and the input) of a stage's first problem in the results folder.
@@ -106,6 +109,8 @@ StageResult grade_stage(const GradeCliOptions& o, Stage stage, const PagingMode&
         };
         if (run.status != WalkerRun::Status::Exited || run.code != 0) {
             fail(describe_run(run, o.timeout));
+            // 127: our exec's "cannot run" or the shell's "not found" (POSIX, 2.8.2).
+            r.cannot_start = &c == &cases.front() && run.status == WalkerRun::Status::Exited && run.code == 127;
             break;
         }
         std::vector<std::string> lines = lines_of(run.out);
@@ -173,8 +178,10 @@ int run_grade(const GradeCliOptions& o) {
     std::cout << fmt::format("  {:<7} {:<7} {:>13}\n", "stage", "mode", "score");
     std::size_t asked = 0, right = 0;
     std::string details;
+    bool stop = false, first = true;
     for (Stage s : stages)
         for (const PagingMode* m : modes) {
+            if (stop) break;
             const StageResult r = grade_stage(o, s, *m, work);
             const std::size_t got = r.failure.empty() ? r.right : 0;
             asked += r.asked;
@@ -183,6 +190,10 @@ int run_grade(const GradeCliOptions& o) {
             std::cout << fmt::format("  {:<7} {:<7} {:>6}/{:<6} {}\n", stage_name(s), m->key, got, r.asked, verdict)
                       << std::flush;
             if (!r.detail.empty()) details += "\n" + r.detail;
+            // A walker that cannot be started fails every stage the same way: said once.
+            stop = r.cannot_start && first && (stages.size() > 1 || modes.size() > 1);
+            first = false;
+            if (stop) std::cout << "  (the other stages and modes not run: the walker cannot be started)\n";
         }
     fs::remove_all(work, ec);
     std::cout << details;
@@ -206,11 +217,15 @@ void setup_grade(CLI::App& app, Runner& run) {
         ->check(CLI::Range(0.1, 600.0));
     cmd->add_option("--results", o->results,
                     "Folder for the machine files of the problems found (default grade-results)");
-    cmd->footer("The walker reads lines 'VA [r|w|x] [user|supervisor]' on stdin and prints one line for each:\n"
-                "0x<physical address>, 'pf 0x<error code>' or 'gp'. Stages: basic (4 KB pages), huge (large\n"
-                "pages, PSE-36, CR4.PSE=0), faults (rights, SMEP/SMAP, CR0.WP, NXE, reserved bits,\n"
-                "non-canonical). A walker that crashes, hangs or prints the wrong number of lines scores 0\n"
-                "for that stage and mode. Exit status: 0 all right, 1 some wrong, 2 bad input.");
+    cmd->footer("The walker reads lines 'VA [r|w|x] [user|supervisor]' on stdin and prints one\n"
+                "line for each: 0x<physical address>, 'pf 0x<error code>' or 'gp'. Stages: basic\n"
+                "(4 KB pages), huge (large pages, PSE-36, CR4.PSE=0), faults (rights, SMEP/SMAP,\n"
+                "CR0.WP, NXE, reserved bits, non-canonical). A walker that crashes, hangs or\n"
+                "prints the wrong number of lines scores 0 for that stage and mode. The lab:\n"
+                "lessons/lab-walker/README.md. Exit status: 0 all right, 1 some wrong, 2 bad\n"
+                "input.");
+    finish_command(*cmd, "cp -r \"$(vmsim lesson dir)/lab-walker\" lab\n"
+                         "  vmsim grade --walker 'python3 lab/python/walker.py' --levels 2 --stage basic");
     cmd->callback([o, &run] { run = [o] { return run_grade(*o); }; });
 }
 

@@ -78,6 +78,8 @@ std::vector<Lesson> lessons(const LessonOptions& o) {
 Lesson pick(const LessonOptions& o) {
     for (Lesson& l : lessons(o))
         if (l.slug == o.which || std::to_string(l.number) == o.which || l.slug.substr(0, 2) == o.which) return std::move(l);
+    if (o.which == "lab")  // listed with the lessons, but graded by `vmsim grade`
+        throw InputError("the lab is graded by vmsim grade: read it with 'vmsim lesson show lab'");
     throw InputError(fmt::format("no lesson '{}' (see 'vmsim lesson list')", o.which));
 }
 
@@ -174,9 +176,14 @@ Status check_exercise(const LessonOptions& o, const Lesson& l, const Exercise& e
         return read_file(expected_file);
     };
     const std::string head = fmt::format("{:<{}} ", e.id, t.id_width);
+    // "  MARK ID  what": a longer line goes on under `what` (80 columns).
+    const auto line = [&](std::string_view mark, const std::string& what) {
+        std::cout << wrap(fmt::format("  {} {}{}", mark, head, what), TEXT_WIDTH, std::string(t.id_width + 5, ' '))
+                  << "\n";
+    };
     if (auto it = given.find(e.id); it != given.end()) {
         const CheckResult r = check_output(e, read_file(it->second), std::nullopt, expected());
-        std::cout << fmt::format("  {} {}output of {} (not run here)\n", r.ok ? style().check() : style().cross(), head, it->second);
+        line(r.ok ? style().check() : style().cross(), fmt::format("output of {} (not run here)", it->second));
         if (!r.ok) print_failure(r.why, e, l);
         return r.ok ? Status::Match : Status::Differ;
     }
@@ -184,20 +191,22 @@ Status check_exercise(const LessonOptions& o, const Lesson& l, const Exercise& e
         bool all_ok = true;
         for (const LabOutput& run : it->second) {
             const CheckResult r = check_output(e, run.output, run.status, expected());
-            std::cout << fmt::format("  {} {}in the lab's {} guest: {}\n", r.ok ? style().check() : style().cross(), head,
-                                     run.mode, e.run);
+            line(r.ok ? style().check() : style().cross(), fmt::format("in the lab's {} guest: {}", run.mode, e.run));
             if (!r.ok) print_failure(r.why, e, l);
             all_ok &= r.ok;
         }
         return all_ok ? Status::Match : Status::Differ;
     }
     if (const std::string need = missing_need(e, l); !need.empty()) {
-        std::cout << fmt::format("  - {}NOT RUN: {}\n", head, need);
+        line("-", "NOT RUN: " + need);
         if (!o.recorded || e.recorded.empty()) return Status::NotRun;
         bool all_ok = true;
         for (const Recorded& rec : e.recorded) {
             const CheckResult r = check_output(e, read_file(fs::path(l.dir) / rec.file), std::nullopt, expected());
-            std::cout << fmt::format("  {} {:<{}} recorded in the matrix's {} guest: {}\n", r.ok ? style().check() : style().cross(), "", t.id_width, rec.label, rec.file);
+            std::cout << wrap(fmt::format("  {} {:<{}} recorded in the matrix's {} guest: {}", r.ok ? style().check() : style().cross(),
+                                          "", t.id_width, rec.label, rec.file),
+                              TEXT_WIDTH, std::string(t.id_width + 5, ' '))
+                      << "\n";
             if (!r.ok) print_failure(r.why, e, l);
             all_ok &= r.ok;
             ++t.recorded_files;
@@ -210,7 +219,7 @@ Status check_exercise(const LessonOptions& o, const Lesson& l, const Exercise& e
         std::ofstream(expected_file, std::ios::binary) << exact_text(ran.output, ran.status);
     }
     const CheckResult r = check_output(e, ran.output, ran.status, expected());
-    std::cout << fmt::format("  {} {}{}\n", r.ok ? style().check() : style().cross(), head, e.run);
+    line(r.ok ? style().check() : style().cross(), e.run);
     if (!r.ok) print_failure(r.why, e, l);
     return r.ok ? Status::Match : Status::Differ;
 }
@@ -227,16 +236,18 @@ int run_check(const LessonOptions& o) {
             throw InputError(fmt::format("lesson {} has no exercise '{}'", l.number, id));
         given[id] = spec.substr(eq + 1);
     }
-    std::cout << fmt::format("lesson {}: {} ({})\n", l.number, l.title, l.dir);
+    std::cout << wrap(fmt::format("lesson {}: {} ({})", l.number, l.title, l.dir), TEXT_WIDTH, "  ") << "\n";
     Tally t;
     for (const Exercise& e : l.exercises) t.id_width = std::max(t.id_width, e.id.size());
     if (o.lab) t.lab = run_lab_exercises(l);
     for (const Exercise& e : l.exercises) ++t.n[check_exercise(o, l, e, given, t)];
-    std::cout << fmt::format("lesson {}: {} match, {} differ, {} not run here", l.number, t.n[Status::Match],
-                             t.n[Status::Differ], t.n[Status::NotRun] + t.n[Status::Recorded]);
+    std::string summary = fmt::format("lesson {}: {} match, {} differ, {} not run here", l.number, t.n[Status::Match],
+                                      t.n[Status::Differ], t.n[Status::NotRun] + t.n[Status::Recorded]);
     if (t.n[Status::Recorded])
-        std::cout << fmt::format(" ({} of them checked on {} outputs recorded in the matrix)", t.n[Status::Recorded], t.recorded_files);
-    std::cout << (o.update ? "; expected outputs rewritten: review them with git diff lessons\n" : "\n");
+        summary += fmt::format(" ({} of them checked on {} outputs recorded in the matrix)", t.n[Status::Recorded],
+                               t.recorded_files);
+    if (o.update) summary += "; expected outputs rewritten: review them with git diff lessons";
+    std::cout << wrap(summary) << "\n";
     if (t.n[Status::Differ]) return EXIT_FAULT;
     return t.n[Status::NotRun] ? EXIT_NOT_RUN : 0;
 }
@@ -266,9 +277,10 @@ int run_list(const LessonOptions& o) {
 int run_show(const LessonOptions& o) {
     if (o.which == "lab") {
         const fs::path readme = fs::path(lessons_dir(o)) / "lab-walker" / "README.md";
-        std::cout << read_file(readme);
-        std::cout << fmt::format("\n(from {}; grade your walker with: vmsim grade --walker CMD)\n",
-                                 readme.parent_path().string());
+        std::cout << render_markdown(read_file(readme), style());
+        std::cout << wrap(fmt::format("\n(from {}; grade your walker with: vmsim grade --walker CMD)",
+                                      readme.parent_path().string()))
+                  << "\n";
         return 0;
     }
     const Lesson l = pick(o);
@@ -289,10 +301,10 @@ void setup_lesson(CLI::App& app, Runner& run) {
                     VMTOUR_LESSONS_REL " from its folder, or BUILD/lessons in a build tree)");
     auto* list = cmd->add_subcommand("list", "The lessons in order, with what they need");
     auto* show = cmd->add_subcommand("show", "Print lesson N (its text and exercises)");
-    show->add_option("N", o->which, "Lesson number (1-9) or folder name")->required();
+    show->add_option("N", o->which, "Lesson number or folder name (vmsim lesson list), or lab for the walker lab")->required();
     auto* dir = cmd->add_subcommand("dir", "Print the lessons folder (to copy the lab's starter kit from, say)");
     auto* check = cmd->add_subcommand("check", "Run lesson N's exercises and compare each output with the expected one");
-    check->add_option("N", o->which, "Lesson number (1-9) or folder name")->required();
+    check->add_option("N", o->which, "Lesson number or folder name (vmsim lesson list)")->required();
     check->add_flag("--recorded", o->recorded,
                     "For exercises this machine cannot run (no root, no module), check the outputs recorded in the "
                     "real-kernel matrix instead (they still count as not run here)");
@@ -302,11 +314,11 @@ void setup_lesson(CLI::App& app, Runner& run) {
     check->add_option("--output-of", o->output_of,
                       "ID=FILE: check FILE as exercise ID's output instead of running it (e.g. output saved in a guest)");
     check->add_flag("--update", o->update, "Rewrite expected/ID.out of the 'exact' exercises from this run (review with git diff)");
-    check->footer("Each exercise: ok (the expected output), X (not; with the first difference), - not\n"
-                  "run here (and why: root, the kernel module). `vmsim` and `vmreal` in the commands are\n"
-                  "the ones next to this vmsim. Exit status: 0 all match, 1 some differ, 2 bad input,\n"
-                  "4 none differ but some did not run here (with --recorded, exercises whose recorded\n"
-                  "outputs pass do not count as not run).");
+    check->footer("Each exercise: ok (the expected output), X (not; with the first difference),\n"
+                  "- not run here (and why: root, the kernel module). `vmsim` and `vmreal` in the\n"
+                  "commands are the ones next to this vmsim. Exit status: 0 all match, 1 some\n"
+                  "differ, 2 bad input, 4 none differ but some did not run here (with --recorded,\n"
+                  "exercises whose recorded outputs pass do not count as not run).");
     cmd->footer("Lesson files and their format: lessons/README.md.");
     setup_lesson_do(*cmd, o, run);
     finish_command(*cmd, "vmsim lesson list");

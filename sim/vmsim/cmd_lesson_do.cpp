@@ -223,6 +223,12 @@ int run_do(const LessonOptions& o) {
             std::cout << "\n" << render_markdown(sec, style());
             if (!s.pause()) return stop("the text");
         }
+    } else if (at == n) {
+        std::cout << wrap(fmt::format("\nAll {} exercises done before ('vmsim lesson show {}' for the text, --again to "
+                                      "start over).",
+                                      n, l.number),
+                          TEXT_WIDTH)
+                  << "\n";
     } else {
         std::cout << wrap(fmt::format("\n{} of {} exercises done before; going on from exercise {} ('vmsim lesson "
                                       "show {}' for the text, --again to start over).",
@@ -237,7 +243,12 @@ int run_do(const LessonOptions& o) {
         const End end = s.ask(e, i);
         if (end == End::Stopped) return stop(fmt::format("exercise {} of {}", i + 1, n).c_str());
         done[e.id] = result_word(end);
-        if (const std::string err = save_progress(progress); !err.empty())
+        if (progress.path.empty()) continue;  // no HOME: said once, at the start
+        // Read again before writing: another session (another lesson, in another terminal) may
+        // have written its progress since this one started; only this lesson's is replaced.
+        Progress now = load_progress();
+        now.results[l.slug] = done;
+        if (const std::string err = save_progress(now); !err.empty())
             std::cerr << "vmsim: progress not kept: " << err << "\n";
     }
     std::size_t right = 0, shown = 0;
@@ -265,7 +276,7 @@ std::string progress_line(const Lesson& l) {
     const Progress p = load_progress();
     const auto it = p.results.find(l.slug);
     if (it == p.results.end() || it->second.empty()) return "";
-    std::size_t right = 0, later = 0, shown = 0, total = 0;
+    std::size_t right = 0, later = 0, shown = 0, seen = 0, total = 0;
     for (const Exercise& e : l.exercises) {
         const auto r = it->second.find(e.id);
         if (r == it->second.end()) continue;
@@ -273,12 +284,14 @@ std::string progress_line(const Lesson& l) {
         right += r->second == "right";
         later += r->second == "right-later";
         shown += r->second == "shown";
+        seen += r->second == "seen";  // nothing to answer: run, not graded
     }
     if (total == 0) return "";
     const std::string more =
         total == l.exercises.size() ? "" : fmt::format("; go on: vmsim lesson do {}", l.number);
-    return wrap(fmt::format("    you: {} of {} done ({} right at once, {} after tries, {} shown){}", total,
-                            l.exercises.size(), right, later, shown, more),
+    const std::string run = seen ? fmt::format(", {} only run", seen) : "";
+    return wrap(fmt::format("    you: {} of {} done ({} right at once, {} after tries, {} shown{}){}", total,
+                            l.exercises.size(), right, later, shown, run, more),
                 TEXT_WIDTH, "    ");
 }
 

@@ -435,6 +435,7 @@ void setup_tlb(CLI::App& app, Runner& run) {
                     "Also draw the hits and misses over time as a picture (SVG) in FILE")
         ->check(svg_file());
     cmd->add_flag("--parse-only", opt->parse_only, "Only read the trace (for measuring the model's cost)")->group("");
+    finish_command(*cmd, "printf 'r 0x1000\\nr 0x2000\\nr 0x1000\\n' | vmsim tlb - --verbose");
     cmd->callback([opt, &run] { run = [opt] { return run_tlb(*opt); }; });
 }
 

@@ -156,8 +156,9 @@ int run_session(std::size_t n, const std::function<QuestionEnd(std::size_t, Line
         const QuestionEnd e = ask(i, in, first);
         if (e == QuestionEnd::Stopped) {
             std::cout << "\n"
-                      << fmt::format("{} at question {} of {}; {}\n", sigint_caught() ? "interrupted" : "stopped", i + 1,
-                                     n, summary(t, n));
+                      << wrap(fmt::format("{} at question {} of {}; {}", sigint_caught() ? "interrupted" : "stopped",
+                                          i + 1, n, summary(t, n)))
+                      << "\n";
             return sigint_caught() ? 130 : EXIT_FAULT;
         }
         ++t.done;

@@ -14,11 +14,11 @@ check() { # NAME COMMAND...
   if ! "$@" > "$file" 2>&1; then echo "FAIL $name: '$*' exited $?"; fail=1; return; fi
   python3 "$here/width.py" "$file" > "$out/width" || { cat "$out/width"; fail=1; }
 }
-subs="translate split cost map dump check quiz lesson"
+subs="translate split cost map dump check quiz lesson grade tlb"
 check vmsim "$vmsim" --help
 check vmreal "$vmreal" --help
 grep -q 'Examples:' "$out/vmreal.out" || { echo "FAIL vmreal --help has no example"; fail=1; }
-for c in $subs "lesson list" "lesson show" "lesson check"; do
+for c in $subs "lesson list" "lesson show" "lesson check" "lesson do" "lesson dir"; do
   name=${c// /-}
   # shellcheck disable=SC2086  # the words of a subcommand
   check "$name" "$vmsim" $c --help

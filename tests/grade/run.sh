@@ -85,11 +85,24 @@ misbehave() {
   has crash 'killed by signal 11 \(Segmentation fault\)'
   grade garbage 1 --walker "$ref --bug garbage" --levels 3 --stage faults --seeds 2
   has garbage "the walker printed 'the answer is 0x[0-9a-f]+' on line 1: expected 0xADDRESS"
+  # Control characters a walker prints (colour for debugging, say) are shown escaped, not sent
+  # to the learner's terminal.
+  printf '#!/bin/sh\nwhile read -r l; do printf "\\033[31mred\\377\\n"; done\n' > "$work/escapes.sh"
+  chmod +x "$work/escapes.sh"
+  grade escapes 1 --walker "$work/escapes.sh" --levels 2 --stage basic --seeds 1
+  has escapes "the walker printed '\\\\x1b\\[31mred\\\\xff' on line 1"
+  ! grep -q $'\033' escapes.out || fail "escapes: an escape sequence reached the output"
   grade too-few 1 --walker "$ref --bug too-few" --levels 5 --stage basic --seeds 2
   has too-few 'the walker printed [0-9]+ lines for [0-9]+ questions'
   grade missing 1 --walker "$work/no-such-walker" --levels 2 --stage basic --seeds 1
   has missing 'the walker exited with status 127'
   has missing "its stderr: cannot run '.*no-such-walker'"
+  # In every stage and mode: said once, not once for each of the twelve.
+  grade missing-all 1 --walker "$work/no-such-walker" --seeds 1
+  [ "$(grep -c 'its stderr:' missing-all.out)" -eq 1 ] || fail "missing-all: the reason more than once"
+  has missing-all '^  \(the other stages and modes not run: the walker cannot be started\)$'
+  grade sh-missing 1 --walker "no-such-interpreter walker.py" --levels 4 --seeds 1
+  [ "$(grep -c 'its stderr:' sh-missing.out)" -eq 1 ] || fail "sh-missing: the reason more than once"
   grade slow-start 0 --walker "$ref --bug slow-start" --levels 2 --stage basic --seeds 2
   grade bad-stage 2 --walker "$ref" --stage everything
   has bad-stage '^vmsim: --stage must be basic, huge, faults or all'
@@ -100,7 +113,7 @@ kits() {
   "$vmsim" lesson list --dir "$root/lessons" > list.out 2>&1
   grep -A2 '^ 6 ' list.out | grep -q '^lab Write your own page walker' || { fail "kits: lab not after lesson 6"; cat list.out; }
   "$vmsim" lesson show lab --dir "$root/lessons" > show.out 2>&1
-  has show '^# Lab: write your own page walker$'
+  has show '^Lab: write your own page walker$'
   cp -r "$root/lessons/lab-walker" "$work/lab"
   make -s -C "$work/lab/c" > make.out 2>&1 || { fail "kits: the C kit does not build"; cat make.out; }
   grade kit-c 1 --walker "$work/lab/c/walker" --seeds 2

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Tests of `vmsim lesson do N`, a lesson as a session. Usage: do.sh BUILD_DIR [CASE...]
 #   piped    lesson 1 from a pipe: right, wrong then right (a decimal for a hex value), 'show';
-#            the progress file and `lesson list` show it
+#            the progress file and `lesson list` show it; run again, it has nothing to go on from
 #   resume   input ends mid-lesson: exit 1, progress kept; the next run goes on from there
+#   keys     arrow keys typed before an answer are left out of it (and not printed back)
+#   nohome   no HOME: said once at the start, not after every exercise
+#   two      two sessions at once, lessons 1 and 2: the progress file keeps both
+#   seen     `lesson list` counts the exercises with nothing to answer among those done
 #   module   lesson 8's module exercise where there is no module: graded, then the output
 #            recorded in the matrix instead of a run
 #   sigint   Ctrl-C while waiting for an answer: exit 130, progress kept
@@ -63,6 +67,10 @@ piped() {
   XDG_STATE_HOME="$work/piped" "$vmsim" lesson list --dir "$src/lessons" > "$work/list.out" 2>&1
   has "$work/list.out" '^    you: 4 of 4 done \(2 right at once, 1 after tries, 1 shown\)$'
   hasnt "$work/list.out" 'you: .* lesson do 2'
+  # Again, with every exercise done: nothing to go on from.
+  do_lesson piped 1 < /dev/null > "$work/again.out" 2>&1
+  has "$work/again.out" '^All 4 exercises done before \(.vmsim lesson show 1. for the text, --again to'
+  hasnt "$work/again.out" 'going on from exercise 5'
 }
 
 resume() {
@@ -79,6 +87,53 @@ resume() {
   has "$work/resume2.out" '^stopped at exercise 3 of 4 \(2 of 4 done\)'
   XDG_STATE_HOME="$work/resume" "$vmsim" lesson list --dir "$src/lessons" > "$work/list.out" 2>&1
   has "$work/list.out" '^    you: 2 of 4 done \(2 right at once, 0 after tries, 0 shown\); go on: vmsim$'
+}
+
+keys() {
+  # Arrow keys pressed before an answer (a shell's habit) reach vmsim as escape sequences in the
+  # line: they are not part of the answer, and are not printed back to move the cursor about.
+  printf '\n\033[A\033[A0x1337b 0xabe\nq\033[D\033[Cuit\n' > "$work/in"
+  do_lesson keys 1 < "$work/in" > "$work/keys.out" 2>&1
+  has "$work/keys.out" '^answer \(page number, offset\)> 0x1337b 0xabe$'
+  has "$work/keys.out" '^  right$'
+  has "$work/keys.out" '^stopped at exercise 2 of 4'
+  hasnt "$work/keys.out" $'\033'
+}
+
+nohome() {
+  # Without HOME (nor XDG_STATE_HOME) the session says once that it keeps no progress, and goes on.
+  printf '%s\n' '' '0x1337b 0xabe' '0x4c 0x37b 0xabe' quit |
+    env -u HOME -u XDG_STATE_HOME "$vmsim" lesson do 1 --dir "$src/lessons" > "$work/nohome.out" 2>&1
+  has "$work/nohome.out" 'your progress is kept \(nowhere: no HOME\)'
+  has "$work/nohome.out" '^stopped at exercise 3 of 4'
+  hasnt "$work/nohome.out" 'progress not kept'
+}
+
+two() {
+  # Two sessions at once (lesson 1 in one terminal, lesson 2 in another): each keeps the other's
+  # progress when it writes its own.
+  mkfifo "$work/two.fifo"
+  do_lesson two 1 < "$work/two.fifo" > "$work/two1.out" 2>&1 &
+  local pid=$!
+  exec 3> "$work/two.fifo"
+  printf '\n' >&3
+  for _ in $(seq 50); do grep -q '^exercise 1 of 4' "$work/two1.out" 2> /dev/null && break; sleep 0.1; done
+  yes show | head -30 | do_lesson two 2 > "$work/two2.out" 2>&1
+  printf '0x1337b 0xabe\nquit\n' >&3
+  exec 3>&-
+  wait "$pid"
+  has "$work/two/vmtour/lessons" '^01-pages-and-offsets page-and-offset-by-hand right$'
+  has "$work/two/vmtour/lessons" '^02-the-flat-page-table '
+}
+
+seen() {
+  # Exercises with nothing to answer (lesson 10's CPUID one) count in `lesson list` too, so that
+  # the parts add up to the number done.
+  mkdir -p "$work/seen/vmtour"
+  printf '%s\n' '10-tlb-reach-and-huge-pages sixty-four-pages right' \
+    '10-tlb-reach-and-huge-pages what-your-cpu-says seen' > "$work/seen/vmtour/lessons"
+  XDG_STATE_HOME="$work/seen" "$vmsim" lesson list --dir "$src/lessons" > "$work/seen.out" 2>&1
+  has "$work/seen.out" '^    you: 2 of 11 done \(1 right at once, 0 after tries, 0 shown, 1 only run\);'
 }
 
 module() {
@@ -151,7 +206,7 @@ widths() {
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(piped resume module sigint widths tmux)
+[ ${#cases[@]} -gt 0 ] || cases=(piped resume keys nohome two seen module sigint widths tmux)
 for c in "${cases[@]}"; do
   if [ "$c" = tmux ]; then tmux_case; else "$c"; fi
 done

@@ -1,7 +1,9 @@
 // The lesson exercise format, the checks on made-up outputs, and `vmsim lesson` on a made-up lesson.
 #include "lesson_answer.hpp"
 #include "lessons.hpp"
+#include "text.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -181,7 +183,9 @@ TEST_CASE("vmsim lesson check runs, compares, updates, and reports what could no
         r = vmsim("lesson check 1 --recorded" + dir);
         CHECK(r.code == 0);
         CHECK(r.out.find("✓        recorded in the matrix's guest guest: saved.txt") != std::string::npos);
-        CHECK(r.out.find("1 not run here (1 of them checked on 1 outputs recorded in the matrix)") != std::string::npos);
+        std::string flat = r.out;  // the summary is wrapped to 80 columns
+        std::replace(flat.begin(), flat.end(), '\n', ' ');
+        CHECK(flat.find("1 not run here (1 of them checked on 1 outputs recorded in the matrix)") != std::string::npos);
     }
     t.write("other.txt", "Kmalloc: nothing\n");
     r = vmsim("lesson check 1 --output-of module=" + (t.dir / "01-demo" / "other.txt").string() + dir);
@@ -192,6 +196,19 @@ TEST_CASE("vmsim lesson check runs, compares, updates, and reports what could no
     CHECK(r.code == 1);
     CHECK(r.out.find("expected: goodbye\n        got:      hello") != std::string::npos);
     CHECK(r.out.find("run it yourself: cd ") != std::string::npos);
+}
+
+TEST_CASE("vmsim lesson check: every line fits 80 columns", "[lessons][cli]") {
+    // Lesson 1's commands are long; lesson 8's need the module: here either NOT RUN with the
+    // reason and the recorded outputs, or run.
+    for (const char* args : {"lesson check 1", "lesson check 8 --recorded"}) {
+        const Ran r = vmsim(std::string(args) + " --dir " + LESSONS_DIR);
+        INFO(args << "\n" << r.out);
+        std::size_t start = 0, wide = 0;
+        for (std::size_t nl; (nl = r.out.find('\n', start)) != std::string::npos; start = nl + 1)
+            wide += vmtour::display_width(std::string_view(r.out).substr(start, nl - start)) > vmtour::TEXT_WIDTH;
+        CHECK(wide == 0);
+    }
 }
 
 TEST_CASE("vmsim lesson: bad input is one line and exit 2", "[lessons][cli]") {
@@ -208,6 +225,11 @@ TEST_CASE("vmsim lesson: bad input is one line and exit 2", "[lessons][cli]") {
     CHECK(r.out == "vmsim: /nonexistent: no lessons directory there (give --dir DIR or set VMTOUR_LESSONS)\n");
     r = vmsim("lesson");
     CHECK(r.code == 2);
+    // The lab is in `lesson list` but has no exercises: where to go instead.
+    r = vmsim("lesson do lab" + dir);
+    CHECK(r.code == 2);
+    CHECK(r.out == "vmsim: the lab is graded by vmsim grade: read it with 'vmsim lesson show lab'\n");
+    CHECK(vmsim("lesson check lab" + dir).out == r.out);
 }
 
 TEST_CASE("the lessons: eleven, in order, each with at least three exercises", "[lessons]") {
@@ -242,6 +264,13 @@ TEST_CASE("a learner's numbers: any base, hex without 0x when it has a letter, s
     CHECK(parse_learner_number("0xffffffffffffffff") == ~std::uint64_t{0});
     CHECK(parse_learner_number("0x10000000000000000") == std::nullopt);  // 65 bits
     CHECK(parse_learner_number("99999999999999999999") == std::nullopt);
+    // Powers, as the lessons write them: 2^32 / 2^12 = 2^20.
+    CHECK(parse_learner_number("2^20") == 1048576u);
+    CHECK(parse_learner_number("2^63") == std::uint64_t{1} << 63);
+    CHECK(parse_learner_number("2^64") == std::nullopt);
+    CHECK(parse_learner_number("1^99999999999") == 1u);
+    CHECK(parse_learner_number("2^") == std::nullopt);
+    CHECK(parse_learner_number("^3") == std::nullopt);
 }
 
 TEST_CASE("lesson answers: values in order, forgiving spacing and case, with a hint for the first wrong one", "[lessons][answer]") {
@@ -260,6 +289,14 @@ TEST_CASE("lesson answers: values in order, forgiving spacing and case, with a h
     CHECK(v.hint == "the first value is not right (100 read as decimal; write hex numbers with 0x)");
     CHECK(grade_lesson_answer(h, "256").right);
     CHECK(grade_lesson_answer(h, "oops").hint == "the first value is not right ('oops' is not a number)");
+    CHECK(grade_lesson_answer(h, "\xff\xfe").hint == "the first value is not right ('\\xff\\xfe' is not a number)");
+    // A number as lesson 1 prints it, in groups of three digits: one value, not three.
+    const Exercise pages = one("exercise x\n run true\n check exit 0\n answer 1048576\n");
+    CHECK(grade_lesson_answer(pages, "1,048,576").right);
+    CHECK(grade_lesson_answer(pages, "2^20").right);
+    CHECK(grade_lesson_answer(pages, "1,048,575").hint == "the first value is not right");
+    CHECK(grade_lesson_answer(pages, "1,48,576").hint == "the answer has 1 value, you typed 3");
+    CHECK(grade_lesson_answer(e, "76,891,2750").right);  // as many values as asked: not a grouping
 }
 
 TEST_CASE("lesson answers: words with alternatives, sets in any order", "[lessons][answer]") {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tests of `vmsim quiz --ask`, the interactive quiz. Usage: ask.sh BUILD_DIR [CASE...]
 #   piped   a whole session from a pipe: hints, a wrong answer with its hint, right answers, 'show'
-#   eof     input ends mid-quiz: a summary line, exit 1, no hang
-#   sigint  Ctrl-C (SIGINT) while waiting for an answer: a summary line, exit 130
+#   keys    arrow keys typed before an answer are left out of it
+#   eof     input ends mid-quiz: a summary line (within 80 columns), exit 1, no hang
+#   sigint  Ctrl-C (SIGINT) while waiting for an answer: a summary line (80 columns), exit 130
 #   reserved  a reserved-bit question (--faults): the slips' hints, then right
 #   tmux    the same under a real terminal (tmux), typed key by key, then Ctrl-C
 #   kinds   --kind entry, decode and cost: a hint, a wrong answer with its hint, a malformed
@@ -18,6 +19,11 @@ fails=0
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 has() {  # has FILE REGEX
   grep -Eq -- "$2" "$1" || { fail "$(basename "$1"): no line matches /$2/"; sed 's/^/  | /' "$1" | tail -30; }
+}
+fits80() {  # fits80 FILE: every line of a session's output fits 80 columns
+  local wide
+  wide=$(python3 "$(dirname "${BASH_SOURCE[0]}")/../golden/width.py" "$1") ||
+    { fail "$(basename "$1"): wider than 80 columns"; printf '%s\n' "$wide"; }
 }
 quiz=(quiz --levels 4 --seed 7 --huge --faults --count 3)
 # The right answers of that quiz, from --solve.
@@ -39,11 +45,21 @@ piped() {
   has "$work/piped.out" '^score: 1 of 3 right at the first try, 1 after more tries, 1 shown$'
 }
 
+keys() {
+  # Arrow keys typed before an answer: escape sequences in the line, not part of the answer.
+  mapfile -t right < <(answers)
+  printf '\033[A%s\n\033[Dquit\n' "${right[0]}" | "$vmsim" "${quiz[@]}" --ask > "$work/keys.out" 2>&1
+  has "$work/keys.out" '^  right$'
+  has "$work/keys.out" '^stopped at question 2 of 3'
+  grep -q $'\033' "$work/keys.out" && fail "keys.out: an escape sequence printed back"
+}
+
 eof() {
   printf 'hint\n' | "$vmsim" "${quiz[@]}" --ask > "$work/eof.out" 2>&1
   local rc=$?
   [ "$rc" -eq 1 ] || fail "eof: exit $rc, expected 1"
   has "$work/eof.out" '^stopped at question 1 of 3; score: 0 of 3 right at the first try'
+  fits80 "$work/eof.out"
 }
 
 sigint() {
@@ -56,6 +72,7 @@ sigint() {
   local rc=$?
   [ "$rc" -eq 130 ] || fail "sigint: exit $rc, expected 130"
   has "$work/sigint.out" '^interrupted at question 1 of 3; score: 0 of 3'
+  fits80 "$work/sigint.out"
 }
 
 tmux_case() {
@@ -122,7 +139,7 @@ kinds() {
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(piped eof sigint reserved kinds tmux)
+[ ${#cases[@]} -gt 0 ] || cases=(piped keys eof sigint reserved kinds tmux)
 for c in "${cases[@]}"; do
   if [ "$c" = tmux ]; then tmux_case; else "$c"; fi
 done

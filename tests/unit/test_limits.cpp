@@ -63,6 +63,7 @@ TEST_CASE("inputs are read with a size limit, and a directory is named as one", 
     CHECK(zero.error == "/dev/zero: the machine file is larger than 1M; refused (see docs/machine-format.md, \"Limits\")");
     CHECK(zero.value.empty());
     CHECK(read_input("/", "machine file").error == "/: is a directory, not a machine file");
+    CHECK(read_input("/", "answer file").error == "/: is a directory, not an answer file");
     CHECK(read_input("/nonexistent/x", "machine file").error ==
           "/nonexistent/x: cannot open the machine file: No such file or directory");
     CHECK(load_machine("/tmp").error == "/tmp: is a directory, not a machine file");
