@@ -77,7 +77,7 @@ Region parse_region(const std::string& text, std::uint64_t page) {
     std::uint64_t size = page;
     if (plus != std::string::npos) {
         auto s = parse_size(text.substr(plus + 1));
-        if (!s) throw InputError(fmt::format("bad region '{}': SIZE takes K, M or G, as in 0x1000+8K", text));
+        if (!s) throw InputError(fmt::format("bad region '{}': {}", text, s.error));
         size = s.value;
     }
     const std::uint64_t first = start.value & ~(page - 1);
