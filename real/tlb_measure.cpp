@@ -184,6 +184,7 @@ int run_tlb_measure(int argc, char** argv) {
                  "TLB levels run out of reach. Unprivileged.",
                  "vmreal tlb"};
     vmtour::use_wrapping_help(app);  // help in 80 columns, errors in our words, as vmreal's own
+    app.footer("Example (about 2 s; the curve as a picture too):\n  vmreal tlb --svg tlb.svg");
     Options o;
     app.add_option("--min", o.min_pages, "Fewest pages (default 4)")->check(CLI::Range(std::uint64_t{2}, std::uint64_t{1} << 22));
     app.add_option("--max", o.max_pages, "Most pages (default 32768: 128 MiB)")->check(CLI::Range(std::uint64_t{2}, std::uint64_t{1} << 22));
@@ -258,8 +259,16 @@ int run_tlb_measure(int argc, char** argv) {
         nsthp.push_back(p.ns_thp);
     }
     const std::vector<Knee> knees_4k = find_knees(ns_pages, ns4), knees_thp = find_knees(ns_pages, nsthp);
-    fmt::print("\nknees, 4K pages: {}\n", knees_text(knees_4k));
-    if (thp) fmt::print("knees, THP:      {}\n", knees_text(knees_thp));
+    // "none" stays on the heading's line, aligned; a list of knees starts on the next line (no
+    // trailing spaces then).
+    auto knees_line = [](std::string_view head, const std::vector<Knee>& knees) {
+        const std::string text = knees_text(knees);
+        if (text.front() == '\n') fmt::print("{}{}\n", head, text);
+        else fmt::print("{:<16} {}\n", head, text);
+    };
+    fmt::print("\n");
+    knees_line("knees, 4K pages:", knees_4k);
+    if (thp) knees_line("knees, THP:", knees_thp);
     fmt::print("\nEach step is a TLB level running out of reach, or a data cache doing so\n"
                "(N lines of 64 bytes); compare with 'vmsim tlb --config' (lesson 10).\n");
     if (in_vm())

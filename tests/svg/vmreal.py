@@ -59,6 +59,7 @@ def tlb(name, args):
     check(r.returncode == 0, f"{name}: vmreal tlb {' '.join(args)} --svg ran (exit {r.returncode}) {r.stderr.strip()}")
     check(not os.path.exists(path + ".tmp"), f"{name}: no temporary file left")
     lines = r.stdout.splitlines()
+    check(not [l for l in lines if l.endswith(" ")], f"{name}: no line of the text ends in a space")
     rows = [l.split() for l in lines if re.match(r"^ +\d+ +\d+[KMG]? +[\d.]+ ", l)]
     section, knees = None, {"4k": [], "thp": []}
     for l in lines:
