@@ -76,8 +76,9 @@ Region parse_region(const std::string& text, std::uint64_t page) {
     if (!start) throw InputError(fmt::format("bad region '{}': {}", text, start.error));
     std::uint64_t size = page;
     if (plus != std::string::npos) {
-        auto s = parse_size(text.substr(plus + 1));
-        if (!s) throw InputError(fmt::format("bad region '{}': {}", text, s.error));
+        auto s = parse_size(text.substr(plus + 1), true);
+        if (!s) throw InputError(fmt::format("bad region '{}': SIZE takes K, M or G, as in 0x1000+8K", text));
+        if (s.value == 0) throw InputError(fmt::format("bad region '{}': SIZE must be more than 0", text));
         size = s.value;
     }
     const std::uint64_t first = start.value & ~(page - 1);
