@@ -80,6 +80,12 @@ int run_kind_quiz(const QuizCliOptions& o, const QuizOptions& options) {
     const KindQuiz quiz = make_kind_quiz(options);
     const bool machine = options.kind == QuizKind::Entry;
     if (o.json) throw InputError(fmt::format("--json: only --kind translate has JSON output, not {}", o.kind));
+    // Options that would shape nothing are refused, not ignored: the command line a quiz prints
+    // would otherwise claim them.
+    if (o.faults && options.kind != QuizKind::Entry)
+        throw InputError(fmt::format("--faults does nothing for --kind {} (translate and entry have faults)", o.kind));
+    if (o.huge && options.kind == QuizKind::Decode)
+        throw InputError("--huge does nothing for --kind decode (its entries include large pages)");
     if (!machine && (o.hexdump || !o.machine_out.empty()))
         throw InputError(fmt::format("--{}: --kind {} has no machine (translate and entry have one)",
                                      o.hexdump ? "hexdump" : "machine-out", o.kind));
