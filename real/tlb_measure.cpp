@@ -271,7 +271,8 @@ int run_tlb_measure(int argc, char** argv) {
     if (thp) knees_line("knees, THP:", knees_thp);
     fmt::print("\nEach step is a TLB level running out of reach, or a data cache doing so\n"
                "(N lines of 64 bytes); compare with 'vmsim tlb --config' (lesson 10).\n");
-    if (in_vm())
+    const bool vm = in_vm();
+    if (vm)
         fmt::print("This CPU runs under a hypervisor: a TLB miss walks the guest's tables and\n"
                    "the host's (EPT/NPT), so misses cost more than on bare metal.\n");
     if (svg->count() > 0) {
@@ -281,7 +282,7 @@ int run_tlb_measure(int argc, char** argv) {
         curve.options = fmt::format("--min {} --max {} --reps {} --steps {}{}; THP policy: {}", o.min_pages,
                                     o.max_pages, o.reps, o.steps, o.no_thp ? " --no-thp" : "",
                                     thp_word(thp_policy));
-        curve.hypervisor = in_vm();
+        curve.hypervisor = vm;
         std::fflush(stdout);
         if (const std::string e = svg::write_file_atomic(o.svg, svg_tlb_curve(curve)); !e.empty()) {
             std::fprintf(stderr, "vmreal tlb: %s\n", e.c_str());

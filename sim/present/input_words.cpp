@@ -8,8 +8,12 @@ Parsed<std::uint64_t> parse_virtual_address(std::string_view text, const PagingM
     auto v = parse_u64(text);
     if (!v) return {0, fmt::format("bad virtual address: {}", v.error)};
     if (!mode.canonical && v.value >= mode.va_limit())
-        return {0, fmt::format("virtual address {} does not fit in {}'s 32-bit address space", text, mode.key)};
+        return {0, beyond_32_bits(text, mode)};
     return v;
+}
+
+std::string beyond_32_bits(std::string_view va_text, const PagingMode& mode) {
+    return fmt::format("virtual address {} does not fit in {}'s 32-bit address space", va_text, mode.key);
 }
 
 Parsed<AccessType> parse_access_type(std::string_view s) {

@@ -5,6 +5,7 @@
 #include "common.hpp"
 #include "cost.hpp"
 #include "cpuid_tlb.hpp"
+#include "input_words.hpp"
 #include "parse.hpp"
 #include "svg_doc.hpp"
 #include "tlb.hpp"
@@ -266,10 +267,10 @@ struct DemandMapper {
 
 // A trace's address in a 32-bit mode must fit 32 bits (a 64-bit program's lackey trace does not):
 // said as `vmsim translate` says it, not replayed as a fault the CPU could not raise.
-std::string beyond_32_bits(std::uint64_t va, std::uint64_t size, const PagingMode& mode) {
+std::string access_beyond_32_bits(std::uint64_t va, std::uint64_t size, const PagingMode& mode) {
     if (va < mode.va_limit())  // an access that starts below 4 GB and ends above it
         return fmt::format("the {} bytes at {:#x} go past the end of {}'s 32-bit address space", size, va, mode.key);
-    return fmt::format("virtual address {:#x} does not fit in {}'s 32-bit address space", va, mode.key);
+    return beyond_32_bits(fmt::format("{:#x}", va), mode);
 }
 
 int run_tlb(const TlbOptions& o) {
@@ -349,7 +350,7 @@ int run_tlb(const TlbOptions& o) {
                                     : e.kind == EventKind::Write ? AccessType::Write : AccessType::Execute;
             // One access per 4 KB page the bytes touch (a lackey access may cross a page).
             const std::uint64_t last = e.a + e.size - 1;
-            if (last > va_end) throw at(beyond_32_bits(e.a, e.size, *m.mode));
+            if (last > va_end) throw at(access_beyond_32_bits(e.a, e.size, *m.mode));
             for (std::uint64_t va = e.a;; va = (va | 0xfff) + 1) {
                 const TlbResult r = [&] {
                     try {
@@ -365,7 +366,7 @@ int run_tlb(const TlbOptions& o) {
             break;
         }
         case EventKind::Invlpg:
-            if (e.a > va_end) throw at(beyond_32_bits(e.a, 1, *m.mode));
+            if (e.a > va_end) throw at(access_beyond_32_bits(e.a, 1, *m.mode));
             tlb->invlpg(e.a);
             break;
         case EventKind::Cr3:
