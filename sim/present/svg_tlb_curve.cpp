@@ -4,6 +4,7 @@
 
 #include "render.hpp"
 #include "svg_doc.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -42,18 +43,16 @@ std::string dash_attr(const char* dash) {
     return *dash ? fmt::format(R"(stroke-dasharray="{}")", dash) : std::string();
 }
 
-// Words cut into lines of at most `width` characters (the slide's words are not measured, so a
-// line's length in characters stands for its width: 15px DejaVu Sans is about 8 px a character).
-std::vector<std::string> wrap(const std::string& text, std::size_t width) {
-    std::vector<std::string> lines(1);
-    std::size_t from = 0;
-    while (from < text.size()) {
-        std::size_t to = text.find(' ', from);
-        if (to == std::string::npos) to = text.size();
-        const std::string word = text.substr(from, to - from);
-        if (!lines.back().empty() && lines.back().size() + 1 + word.size() > width) lines.emplace_back();
-        lines.back() += (lines.back().empty() ? "" : " ") + word;
-        from = to + 1;
+// Words cut into lines of at most `width` characters by text.hpp's wrap (the slide's words are
+// not measured, so a line's length in characters stands for its width: 15px DejaVu Sans is about
+// 8 px a character).
+std::vector<std::string> wrapped_lines(const std::string& text, std::size_t width) {
+    std::vector<std::string> lines;
+    const std::string all = wrap(text, width);
+    for (std::size_t from = 0; from <= all.size();) {
+        const std::size_t nl = std::min(all.find('\n', from), all.size());
+        lines.push_back(all.substr(from, nl - from));
+        from = nl + 1;
     }
     return lines;
 }
@@ -260,9 +259,9 @@ std::string svg_tlb_curve(const TlbCurve& c) {
 
     // The words under the plot: four lines of 15px fit, five of 14px (every caveat at once).
     const std::string words = verdict(c);
-    std::vector<std::string> lines = wrap(words, 150);
+    std::vector<std::string> lines = wrapped_lines(words, 150);
     const bool small = lines.size() > 4;
-    if (small) lines = wrap(words, 162);
+    if (small) lines = wrapped_lines(words, 162);
     double wy = 626;
     for (const std::string& line : lines) {
         doc.text(40, wy, line, small ? 14 : 15);
